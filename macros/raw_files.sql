@@ -1,0 +1,148 @@
+{#-
+    Helpers for reading raw landing-zone files. Raw files are dbt sources whose
+    `meta.raw_path` names the file; the source's external location reads it by header
+    name as text. Errors raised here name the file, the column and the rule.
+-#}
+
+{% macro raw_source_path(source_name, table_name) -%}
+    {#-
+        The raw file path a source table reads (its `meta.raw_path`); none while
+        parsing and inside dbt unit tests, which feed fixture rows instead of the file
+        (and see no graph).
+    -#}
+    {%- if not execute or model.resource_type == 'unit_test' -%}{{ return(none) }}{%- endif -%}
+    {%- set matches = [] -%}
+    {%- for node in graph.sources.values() -%}
+        {%- if node.source_name == source_name and node.name == table_name -%}
+            {%- do matches.append(node.meta.get('raw_path')) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if matches | length != 1 or not matches[0] -%}
+        {{ exceptions.raise_compiler_error(
+            "source " ~ source_name ~ "." ~ table_name ~ " has no meta.raw_path") }}
+    {%- endif -%}
+    {{- return(matches[0]) -}}
+{%- endmacro %}
+
+
+{% macro assert_raw_file_columns(relation, raw_path, required, value_column_regex) %}
+    {#-
+        Fail before any data is read when the raw file is absent, or lacks a required
+        column or any column that matches value_column_regex. Runs at execution time
+        only (dbt parses models without a warehouse).
+    -#}
+    {%- if not execute or raw_path is none -%}{{ return(none) }}{%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from glob('" ~ raw_path ~ "')").columns[0].values()[0] -%}
+    {%- if found == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            raw_path ~ ": file not found [rule: raw_file_exists]. Generate the sample "
+            ~ "(python -m python_ml generate opsd) or download the real data "
+            ~ "(python -m python_ml download opsd), or point var raw_dir elsewhere.") }}
+    {%- endif -%}
+    {%- set described = run_query("describe select * from " ~ relation) -%}
+    {%- set columns = described.columns[0].values() | list -%}
+    {%- for name in required -%}
+        {%- if name not in columns -%}
+            {{ exceptions.raise_compiler_error(
+                raw_path ~ ", column " ~ name ~ ": required column is missing; the "
+                ~ "header has " ~ (columns | reject('equalto', 'filename') | join(', '))
+                ~ " [rule: required_columns]") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set value_columns = [] -%}
+    {%- for name in columns -%}
+        {%- if modules.re.match(value_column_regex, name) -%}
+            {%- do value_columns.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if value_columns | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            raw_path ~ ": no value column matches " ~ value_column_regex
+            ~ "; the header has " ~ (columns | reject('equalto', 'filename') | join(', '))
+            ~ " [rule: value_columns_present]") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro raise_raw_error(file, column, line, message, rule) -%}
+    {#-
+        SQL expression that aborts the query with a message naming file, column, line
+        and rule. `column` is a SQL expression (a literal for fixed columns), the others
+        are SQL expressions too except rule.
+    -#}
+    error(
+        {{ file }} || ', column ' || {{ column }} || ', line '
+        || cast({{ line }} as varchar) || ': ' || {{ message }}
+        || ' [rule: {{ rule }}]'
+    )
+{%- endmacro %}
+
+
+{% macro parse_utc_hour_or_fail(raw_column, file, line) -%}
+    {#-
+        Parse OPSD's utc_timestamp text (2021-01-01T00:00:00Z) into a naive UTC
+        timestamp, or abort naming file, column, line and rule. The value must be on
+        the hour and strictly later than the previous line's.
+    -#}
+    {%- set parsed = "try_strptime(" ~ raw_column ~ ", '%Y-%m-%dT%H:%M:%SZ')" -%}
+    {%- set previous = "lag(" ~ parsed ~ ") over (order by " ~ line ~ ")" -%}
+    case
+        when {{ parsed }} is null
+            then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
+                "coalesce('''' || " ~ raw_column ~ " || '''', 'empty value')"
+                ~ " || ' is not a UTC timestamp like 2021-01-01T00:00:00Z'",
+                'utc_timestamp_format') }}
+        when date_trunc('hour', {{ parsed }}) <> {{ parsed }}
+            then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
+                "'''' || " ~ raw_column ~ " || ''' is not on the hour'",
+                'hourly_grid') }}
+        when {{ parsed }} = {{ previous }}
+            then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
+                "'''' || " ~ raw_column ~ " || ''' repeats the previous line''s hour'",
+                'unique_utc_timestamp') }}
+        when {{ parsed }} < {{ previous }}
+            then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
+                "'''' || " ~ raw_column ~ " || ''' is earlier than the previous line'",
+                'increasing_utc_timestamp') }}
+        else {{ parsed }}
+    end
+{%- endmacro %}
+
+
+{% macro check_local_timestamp_or_fail(raw_column, ts_utc, file, line) -%}
+    {#-
+        OPSD's cet_cest_timestamp (2021-01-01T01:00:00+0100) must denote the same
+        instant as utc_timestamp; returns true or aborts naming the rule.
+    -#}
+    {%- set parsed = "try_strptime(" ~ raw_column ~ ", '%Y-%m-%dT%H:%M:%S%z')" -%}
+    case
+        when {{ parsed }} is null
+            then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
+                "coalesce('''' || " ~ raw_column ~ " || '''', 'empty value')"
+                ~ " || ' is not a local timestamp like 2021-01-01T01:00:00+0100'",
+                'local_timestamp_format') }}
+        when timezone('UTC', {{ parsed }}) <> {{ ts_utc }}
+            then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
+                "'''' || " ~ raw_column ~ " || ''' is not the same instant as '"
+                ~ " || strftime(" ~ ts_utc ~ ", '%Y-%m-%dT%H:%M:%SZ')",
+                'local_timestamp_matches_utc') }}
+        else true
+    end
+{%- endmacro %}
+
+
+{% macro cast_number_or_fail(raw_value, column_name, file, line) -%}
+    {#- Cast a text cell to double, or abort naming file, column, line and rule. -#}
+    case
+        when try_cast({{ raw_value }} as double) is null
+            then {{ raise_raw_error(file, column_name, line,
+                "'''' || " ~ raw_value ~ " || ''' is not a number'",
+                'numeric_value') }}
+        when not isfinite(try_cast({{ raw_value }} as double))
+            then {{ raise_raw_error(file, column_name, line,
+                "'''' || " ~ raw_value ~ " || ''' is not a finite number'",
+                'numeric_value') }}
+        else try_cast({{ raw_value }} as double)
+    end
+{%- endmacro %}

@@ -1,0 +1,60 @@
+-- The complete hourly axis of every bidding zone: one row per zone and UTC hour
+-- from the zone's first to its last published value of any hourly series, with no
+-- hour missing, so that lags and windows downstream are lags in time, not in rows.
+-- Zones come from the raw file (var opsd_zones narrows them); country and time zone
+-- come from the opsd_zones seed, defaulting to the zone code's country prefix and
+-- CET/CEST for zones the seed does not list.
+{%- set variables = opsd_hourly_series()
+    | selectattr('source', 'equalto', 'time_series')
+    | map(attribute='variable') | list %}
+{%- set selected_zones = var('opsd_zones') %}
+
+with
+
+observed_zones as (
+
+    select
+        zone,
+        min(ts_utc) as first_ts_utc,
+        max(ts_utc) as last_ts_utc
+    from {{ ref('stg_opsd__time_series') }}
+    where variable in ('{{ variables | join("', '") }}')
+    {%- if selected_zones %}
+        and zone in ('{{ selected_zones | join("', '") }}')
+    {%- endif %}
+    group by zone
+
+),
+
+zones as (
+
+    select
+        observed_zones.zone,
+        coalesce(zone_reference.country, left(observed_zones.zone, 2)) as country,
+        coalesce(zone_reference.timezone, 'Europe/Brussels') as timezone,
+        observed_zones.first_ts_utc,
+        observed_zones.last_ts_utc
+    from observed_zones
+    left join {{ ref('opsd_zones') }} as zone_reference
+        on observed_zones.zone = zone_reference.zone
+
+),
+
+spine as (
+
+    select
+        zone,
+        country,
+        timezone,
+        {{ hourly_series('first_ts_utc', 'last_ts_utc') }} as ts_utc
+    from zones
+
+)
+
+select
+    zone,
+    ts_utc,
+    country,
+    timezone
+from spine
+order by zone, ts_utc

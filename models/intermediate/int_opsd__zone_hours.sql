@@ -1,0 +1,128 @@
+-- One row per bidding zone and UTC hour on the complete spine, with every hourly
+-- series as a typed column (the list lives in macro opsd_hourly_series) and the
+-- weather of the zone's country. For each series, is_<series>_missing is true when
+-- the zone publishes that series and this hour lies within its published range but
+-- the raw cell was empty; hours before a series starts or after its last published
+-- value (the live feed's last day has load forecasts only) are null, not missing.
+{%- set series = opsd_hourly_series() %}
+{%- set ts_series = series | selectattr('source', 'equalto', 'time_series') | list %}
+{%- set weather_series = series | selectattr('source', 'equalto', 'weather') | list %}
+
+with
+
+spine as (
+
+    select * from {{ ref('int_opsd__zone_hourly_spine') }}
+
+),
+
+zone_values as (
+
+    select
+        zone,
+        ts_utc,
+        {%- for s in ts_series %}
+        max(value) filter (where variable = '{{ s.variable }}') as {{ s.column }}
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('stg_opsd__time_series') }}
+    where variable in ('{{ ts_series | map(attribute="variable") | join("', '") }}')
+    group by zone, ts_utc
+
+),
+
+zone_series_ranges as (
+
+    select
+        zone,
+        {%- for s in ts_series %}
+        min(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_first_ts,
+        max(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_last_ts
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('stg_opsd__time_series') }}
+    group by zone
+
+),
+
+country_values as (
+
+    select
+        country,
+        ts_utc,
+        {%- for s in weather_series %}
+        max(value) filter (where variable = '{{ s.variable }}') as {{ s.column }}
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('stg_opsd__weather') }}
+    where variable in ('{{ weather_series | map(attribute="variable") | join("', '") }}')
+    group by country, ts_utc
+
+),
+
+country_series_ranges as (
+
+    select
+        country,
+        {%- for s in weather_series %}
+        min(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_first_ts,
+        max(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_last_ts
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('stg_opsd__weather') }}
+    group by country
+
+),
+
+joined as (
+
+    select
+        ---------- keys
+        spine.zone,
+        spine.ts_utc,
+        spine.country,
+        spine.timezone,
+
+        ---------- values
+        {%- for s in ts_series %}
+        zone_values.{{ s.column }},
+        {%- endfor %}
+        {%- for s in weather_series %}
+        country_values.{{ s.column }},
+        {%- endfor %}
+
+        ---------- missing-value flags
+        {%- for s in ts_series %}
+        coalesce(
+            zone_values.{{ s.column }} is null
+            and spine.ts_utc between zone_series_ranges.{{ s.column }}_first_ts
+                and zone_series_ranges.{{ s.column }}_last_ts,
+            false
+        ) as is_{{ s.name }}_missing,
+        {%- endfor %}
+        {%- for s in weather_series %}
+        coalesce(
+            country_values.{{ s.column }} is null
+            and spine.ts_utc between country_series_ranges.{{ s.column }}_first_ts
+                and country_series_ranges.{{ s.column }}_last_ts,
+            false
+        ) as is_{{ s.name }}_missing
+            {{- "," if not loop.last }}
+        {%- endfor %}
+
+    from spine
+    left join zone_values
+        on spine.zone = zone_values.zone
+        and spine.ts_utc = zone_values.ts_utc
+    left join zone_series_ranges
+        on spine.zone = zone_series_ranges.zone
+    left join country_values
+        on spine.country = country_values.country
+        and spine.ts_utc = country_values.ts_utc
+    left join country_series_ranges
+        on spine.country = country_series_ranges.country
+
+)
+
+select * from joined
+order by zone, ts_utc

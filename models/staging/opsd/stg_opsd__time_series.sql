@@ -1,0 +1,76 @@
+-- One row per region, variable and UTC hour for every non-empty value cell of the
+-- OPSD 60-minute single-index file. Rename, cast and convert to UTC only: the raw
+-- file is read by header name as text, and a bad timestamp or number aborts the
+-- build with the file, column, line and rule in the message.
+{%- set raw_path = raw_source_path('opsd', 'time_series_60min_singleindex') %}
+{%- set column_regex = opsd_time_series_column_regex() | trim %}
+{%- do assert_raw_file_columns(
+    source('opsd', 'time_series_60min_singleindex'), raw_path,
+    required=['utc_timestamp', 'cet_cest_timestamp'],
+    value_column_regex=column_regex) %}
+
+with
+
+source as (
+
+    select
+        row_number() over () + 1 as source_line,
+        *
+    from {{ source('opsd', 'time_series_60min_singleindex') }}
+
+),
+
+timestamped as (
+
+    select
+        source_line,
+        filename as source_file,
+        {{ parse_utc_hour_or_fail('utc_timestamp', 'filename', 'source_line') }}
+            as ts_utc,
+        * exclude (source_line, filename, utc_timestamp)
+    from source
+
+),
+
+local_time_checked as (
+
+    select
+        * exclude (cet_cest_timestamp)
+    from timestamped
+    where {{ check_local_timestamp_or_fail(
+        'cet_cest_timestamp', 'ts_utc', 'source_file', 'source_line') }}
+
+),
+
+unpivoted as (
+
+    unpivot local_time_checked
+    on columns(* exclude (source_line, source_file, ts_utc))
+    into name opsd_column value raw_value
+
+),
+
+renamed as (
+
+    select
+        ---------- keys
+        ts_utc,
+        regexp_extract(opsd_column, '{{ column_regex }}', 1) as zone,
+        regexp_extract(opsd_column, '{{ column_regex }}', 2) as variable,
+
+        ---------- values
+        {{ cast_number_or_fail('raw_value', 'opsd_column', 'source_file', 'source_line') }}
+            as value,
+
+        ---------- lineage
+        opsd_column as source_column,
+        source_file,
+        source_line
+
+    from unpivoted
+    where regexp_matches(opsd_column, '{{ column_regex }}')
+
+)
+
+select * from renamed
+order by ts_utc, zone, variable

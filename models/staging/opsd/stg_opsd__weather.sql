@@ -1,0 +1,66 @@
+-- One row per country, weather variable and UTC hour for every non-empty cell of
+-- the OPSD weather_data file (temperature in °C, radiation in W/m²). Rename, cast
+-- and convert to UTC only; bad timestamps or numbers abort with file, column,
+-- line and rule.
+{%- set raw_path = raw_source_path('opsd', 'weather_data') %}
+{%- set column_regex = opsd_weather_column_regex() | trim %}
+{%- do assert_raw_file_columns(
+    source('opsd', 'weather_data'), raw_path,
+    required=['utc_timestamp'],
+    value_column_regex=column_regex) %}
+
+with
+
+source as (
+
+    select
+        row_number() over () + 1 as source_line,
+        *
+    from {{ source('opsd', 'weather_data') }}
+
+),
+
+timestamped as (
+
+    select
+        source_line,
+        filename as source_file,
+        {{ parse_utc_hour_or_fail('utc_timestamp', 'filename', 'source_line') }}
+            as ts_utc,
+        * exclude (source_line, filename, utc_timestamp)
+    from source
+
+),
+
+unpivoted as (
+
+    unpivot timestamped
+    on columns(* exclude (source_line, source_file, ts_utc))
+    into name opsd_column value raw_value
+
+),
+
+renamed as (
+
+    select
+        ---------- keys
+        ts_utc,
+        regexp_extract(opsd_column, '{{ column_regex }}', 1) as country,
+        regexp_extract(opsd_column, '{{ column_regex }}', 2) as variable,
+
+        ---------- values
+        {{ cast_number_or_fail('raw_value', 'opsd_column', 'source_file', 'source_line') }}
+            as value,
+
+        ---------- lineage
+        opsd_column as source_column,
+        source_file,
+        source_line
+
+    from unpivoted
+    where regexp_matches(opsd_column, '{{ column_regex }}')
+
+)
+
+select * from renamed
+order by ts_utc, country, variable
