@@ -16,9 +16,9 @@ per_partition as (
         count(*) as rows_found,
         count(distinct {{ column_name }}) as distinct_hours,
         count(*) filter (
-            where date_trunc('hour', {{ column_name }}) <> {{ column_name }}
+            where {{ dbt.date_trunc('hour', column_name) }} <> {{ column_name }}
         ) as rows_off_the_hour,
-        date_diff('hour', min({{ column_name }}), max({{ column_name }})) + 1
+        {{ dbt.datediff('min(' ~ column_name ~ ')', 'max(' ~ column_name ~ ')', 'hour') }} + 1
             as hours_expected
     from {{ model }}
     group by {{ partition_by }}

@@ -1,0 +1,51 @@
+# Open Power ML. Two commands do everything on a fresh machine:
+#   make demo   build the warehouse from the embedded sample data
+#   make test   run the whole test suite
+# Both create the virtual environment (.venv) and install the project when needed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: demo test install generate build summary sql download lint clean
+
+demo: $(STAMP)
+	$(BIN)/python -m python_ml generate opsd --if-absent
+	$(BIN)/dbt build
+	$(BIN)/python -m python_ml summary
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+generate: $(STAMP)
+	$(BIN)/python -m python_ml generate opsd
+
+build: $(STAMP)
+	$(BIN)/dbt build
+
+summary: $(STAMP)
+	$(BIN)/python -m python_ml summary
+
+sql: $(STAMP)
+	$(BIN)/python -m python_ml sql
+
+download: $(STAMP)
+	$(BIN)/python -m python_ml download opsd
+
+lint: $(STAMP)
+	$(BIN)/ruff check python_ml tests
+
+clean:
+	rm -rf target logs warehouse/open_power.duckdb warehouse/open_power.duckdb.wal warehouse/.snapshots

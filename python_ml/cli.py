@@ -1,0 +1,317 @@
+"""Command line of Open Power ML: ``python -m python_ml <command>`` (or ``open-power-ml``).
+
+Commands
+--------
+generate opsd   write the deterministic OPSD-format sample into the raw folder
+download opsd   fetch the real OPSD packages (verified, resumable, atomic)
+summary         print what the warehouse holds and where it is
+sql             open the DuckDB CLI read-only on a snapshot of the warehouse
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = Path("warehouse/open_power.duckdb")
+DEFAULT_RAW_DIR = Path("warehouse/raw")
+
+
+def warehouse_path(explicit: str | None = None) -> Path:
+    """The warehouse: --warehouse, else $OPEN_POWER_DUCKDB (as in profiles.yml), else default."""
+    return Path(explicit or os.environ.get("OPEN_POWER_DUCKDB") or DEFAULT_WAREHOUSE)
+
+
+class CliError(Exception):
+    """A failure the user can act on; printed as one line, exit code 1."""
+
+
+# ---------------------------------------------------------------- generate
+
+
+def _cmd_generate_opsd(args: argparse.Namespace) -> int:
+    from python_ml.data.opsd_sample import (
+        DEFAULT_ZONES,
+        DriftRegime,
+        SampleSpec,
+        append_opsd_sample,
+        generate_opsd_sample,
+    )
+
+    out_dir = Path(args.raw_dir) / "opsd"
+    drift = None
+    if args.drift_kind:
+        if not args.drift_start:
+            raise CliError("--drift-kind needs --drift-start (a date such as 2019-06-01)")
+        drift = DriftRegime(start=args.drift_start, kind=args.drift_kind,
+                            magnitude=args.drift_magnitude)
+
+    started = time.perf_counter()
+    if args.append_hours:
+        result = append_opsd_sample(out_dir, args.append_hours, drift=drift,
+                                    progress=not args.quiet)
+        action = f"appended {args.append_hours} hours to"
+    else:
+        existing = out_dir / "time_series_60min_singleindex.csv"
+        if args.if_absent and existing.exists():
+            print(f"sample data present in {out_dir}/ (kept; delete it to regenerate)")
+            return 0
+        spec = SampleSpec(
+            zones=tuple(args.zones or DEFAULT_ZONES),
+            start=args.start,
+            years=args.years,
+            days=args.days,
+            seed=args.seed,
+            drift=drift,
+        )
+        result = generate_opsd_sample(out_dir, spec, progress=not args.quiet)
+        action = "wrote"
+    seconds = time.perf_counter() - started
+    print(
+        f"{action} {result.time_series_path} and {result.weather_path}: "
+        f"{result.rows} hours, zones {', '.join(result.zones)}, "
+        f"actuals until {result.last_actual_utc}, load forecasts until {result.last_forecast_utc} "
+        f"({seconds:.1f} s)"
+    )
+    return 0
+
+
+# ---------------------------------------------------------------- download
+
+
+def _cmd_download_opsd(args: argparse.Namespace) -> int:
+    import logging
+
+    from python_ml.data.download import BASE_URL, DownloadError, download_opsd
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    versions = {}
+    if args.time_series_version:
+        versions["time_series"] = args.time_series_version
+    if args.weather_version:
+        versions["weather"] = args.weather_version
+    try:
+        results = download_opsd(
+            Path(args.raw_dir) / "opsd",
+            packages=args.package or ("time_series", "weather"),
+            versions=versions,
+            base_url=args.base_url or BASE_URL,
+            progress=not args.quiet,
+        )
+    except DownloadError as error:
+        raise CliError(str(error)) from None
+    for result in results:
+        verified = "checksum verified" if result.checksum_verified else "no published checksum"
+        if getattr(result, "reused", False):
+            verified += ", already present and unchanged"
+        print(f"{result.package} {result.version}: {result.path} "
+              f"({result.bytes / 1e6:.1f} MB, {verified})")
+    return 0
+
+
+# ---------------------------------------------------------------- summary
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    import duckdb
+
+    path = warehouse_path(args.warehouse)
+    if not path.exists():
+        raise CliError(f"{path}: no warehouse yet; run `make demo` (or dbt build) first")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        raise CliError(f"{path}: cannot open read-only ({error})") from None
+    with con:
+        tables = con.sql(
+            "select table_name, table_type from information_schema.tables "
+            "where table_schema = 'main' order by table_name"
+        ).fetchall()
+        print(f"Warehouse: {path.resolve()} ({path.stat().st_size / 1e6:.1f} MB)")
+        print(f"{'relation':<36} {'rows':>12}")
+        for name, _kind in tables:
+            (rows,) = con.sql(f'select count(*) from "{name}"').fetchall()[0]
+            print(f"{name:<36} {rows:>12,}")
+        names = {name for name, _ in tables}
+        if "int_opsd__zone_hours" in names:
+            print()
+            print("Hourly layer per zone (int_opsd__zone_hours):")
+            rows = con.sql(
+                """
+                select
+                    zone,
+                    min(ts_utc) as first_hour_utc,
+                    max(ts_utc) as last_hour_utc,
+                    count(*) as hours,
+                    date_diff('hour', min(ts_utc), max(ts_utc)) + 1 - count(*) as gaps,
+                    max(ts_utc) filter (where price_eur_mwh is not null) as last_price_utc,
+                    count(*) filter (where is_price_missing) as missing_prices,
+                    round(avg(price_eur_mwh), 1) as mean_price
+                from int_opsd__zone_hours
+                group by zone
+                order by zone
+                """
+            ).fetchall()
+            header = ("zone", "first hour (UTC)", "last hour (UTC)", "hours", "gaps",
+                      "last price (UTC)", "missing prices", "mean EUR/MWh")
+            print("  " + " | ".join(header))
+            for row in rows:
+                print("  " + " | ".join("" if v is None else str(v) for v in row))
+    print()
+    print("Query it: make sql   (read-only DuckDB shell on a snapshot; builds stay unblocked)")
+    return 0
+
+
+# ---------------------------------------------------------------- sql
+
+
+def duckdb_cli() -> Path:
+    """The DuckDB CLI installed beside this interpreter (package duckdb-cli)."""
+    beside = Path(sys.executable).parent / "duckdb"
+    found = beside if beside.exists() else shutil.which("duckdb")
+    if not found:
+        raise CliError("DuckDB CLI not found; install the project (make install) to get it")
+    return Path(found)
+
+
+def snapshot_warehouse(path: Path, snapshot_dir: Path | None = None,
+                       wait_seconds: float = 60.0) -> Path:
+    """Copy the warehouse to a snapshot file, consistently, and return its path.
+
+    DuckDB allows one writer per file, and any open connection, even read-only, keeps a
+    writer out. A shell opened on a snapshot holds no lock on the warehouse, so a
+    scheduled ``dbt build`` keeps running. The copy is taken while holding a read-only
+    connection, which a writer cannot hold at the same time, so it is never mid-write.
+    """
+    import duckdb
+
+    if not path.exists():
+        raise CliError(f"{path}: no warehouse yet; run `make demo` (or dbt build) first")
+    snapshot_dir = snapshot_dir or path.parent / ".snapshots"
+    snapshot_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+            break
+        except duckdb.IOException as error:
+            if time.monotonic() > deadline:
+                raise CliError(f"{path}: still locked by a build after {wait_seconds:.0f} s "
+                               f"({error})") from None
+            time.sleep(1.0)
+    try:
+        target = snapshot_dir / f"{path.stem}.snapshot{path.suffix}"
+        partial = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(path, partial)
+        wal = path.with_name(path.name + ".wal")
+        target_wal = target.with_name(target.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, partial.with_name(partial.name + ".wal"))
+            os.replace(partial.with_name(partial.name + ".wal"), target_wal)
+        else:
+            target_wal.unlink(missing_ok=True)  # a stale log would replay onto the new copy
+        os.replace(partial, target)
+    finally:
+        con.close()
+    return target
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    path = warehouse_path(args.warehouse)
+    snapshot = snapshot_warehouse(path)
+    cli = duckdb_cli()
+    command = [str(cli), "-readonly", str(snapshot), *args.sql]
+    if not args.sql:
+        print(f"DuckDB shell on a snapshot of {path} taken {time.strftime('%H:%M:%S')} "
+              "(read-only; .quit to leave)", file=sys.stderr)
+    sys.stdout.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m python_ml", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write sample raw data")
+    generate_sources = generate.add_subparsers(dest="source", required=True)
+    opsd = generate_sources.add_parser(
+        "opsd", help="OPSD-format sample (time series + weather)",
+        description="Write the deterministic OPSD-format sample into <raw-dir>/opsd/.")
+    opsd.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
+                      help="landing folder (default: %(default)s)")
+    opsd.add_argument("--zones", nargs="+", metavar="ZONE",
+                      help="bidding zones, e.g. DE_LU FR NL (default: the sample's three)")
+    opsd.add_argument("--years", type=float, default=3.0, help="span in years (default: 3)")
+    opsd.add_argument("--days", type=int, help="span in days (overrides --years)")
+    opsd.add_argument("--start", default="2017-01-01",
+                      help="first local delivery day (default: %(default)s)")
+    opsd.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    opsd.add_argument("--append-hours", type=int, metavar="N",
+                      help="advance the existing sample's live feed by N hours")
+    opsd.add_argument("--if-absent", action="store_true",
+                      help="do nothing when the sample already exists")
+    opsd.add_argument("--drift-kind", choices=["fuel_price", "renewables", "load"],
+                      help="inject a drift regime from --drift-start on")
+    opsd.add_argument("--drift-start", help="UTC date or timestamp the drift starts at")
+    opsd.add_argument("--drift-magnitude", type=float, default=2.0,
+                      help="multiplier of the drifting quantity (default: 2.0)")
+    opsd.add_argument("--quiet", action="store_true", help="no progress output")
+    opsd.set_defaults(handler=_cmd_generate_opsd)
+
+    download = commands.add_parser("download", help="fetch real raw data")
+    download_sources = download.add_subparsers(dest="source", required=True)
+    dl_opsd = download_sources.add_parser(
+        "opsd", help="Open Power System Data packages",
+        description="Download OPSD's time series (60 min, single index) and weather packages "
+                    "into <raw-dir>/opsd/, replacing the sample.")
+    dl_opsd.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
+                         help="landing folder (default: %(default)s)")
+    dl_opsd.add_argument("--package", action="append", choices=["time_series", "weather"],
+                         help="only this package (repeatable; default: both)")
+    dl_opsd.add_argument("--time-series-version", metavar="YYYY-MM-DD",
+                         help="time series package version (default: 2020-10-06)")
+    dl_opsd.add_argument("--weather-version", metavar="YYYY-MM-DD",
+                         help="weather package version (default: 2020-09-16)")
+    dl_opsd.add_argument("--base-url", help=argparse.SUPPRESS)
+    dl_opsd.add_argument("--quiet", action="store_true", help="no progress bar")
+    dl_opsd.set_defaults(handler=_cmd_download_opsd)
+
+    summary = commands.add_parser("summary", help="what the warehouse holds")
+    summary.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
+                                             f"{DEFAULT_WAREHOUSE})")
+    summary.set_defaults(handler=_cmd_summary)
+
+    sql = commands.add_parser(
+        "sql", help="read-only DuckDB shell on a snapshot of the warehouse",
+        description="Open the DuckDB CLI read-only on a fresh snapshot of the warehouse; "
+                    "extra arguments go to the CLI, e.g. \"select count(*) from ...\".")
+    sql.add_argument("--warehouse", help="DuckDB file")
+    sql.add_argument("sql", nargs=argparse.REMAINDER, help="arguments for the DuckDB CLI")
+    sql.set_defaults(handler=_cmd_sql)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

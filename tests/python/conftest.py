@@ -1,0 +1,111 @@
+"""Shared fixtures: one sample and one template warehouse per test session.
+
+dbt runs in-process (dbtRunner) against temporary folders: the warehouse path comes
+from OPEN_POWER_DUCKDB (profiles.yml), the raw folder from the raw_dir var, and
+target/log paths point into the temporary folder, so tests never touch the user's
+warehouse or target/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SHARED_REAL_DATA = PROJECT_DIR.parent / "shared" / "data" / "real"
+
+# A small sample keeps the session fast: three zones, 40 local days (the third zone
+# starts later, the last day is the live feed's forecast-only day).
+SAMPLE_DAYS = 40
+
+
+@dataclass
+class DbtRun:
+    success: bool
+    results: dict[str, str]  # node name -> status
+    messages: dict[str, str]  # node name -> message (errors carry the raw-file rule)
+    exception: BaseException | None
+
+    def failure_text(self) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in self.messages.items() if v)
+
+
+def release_duckdb_file() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open between in-process invocations.
+
+    dbt-duckdb caches one database instance per process (a class attribute), which holds
+    the file; a test opening the same file afterwards with other settings (read-only)
+    would be refused, and another process would be locked out.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
+            extra_vars: dict | None = None) -> DbtRun:
+    """Run one dbt command in-process against a given warehouse file and raw folder."""
+    import yaml
+    from dbt.cli.main import dbtRunner
+
+    dbt_vars = {"raw_dir": str(raw_dir), **(extra_vars or {})}
+    previous = os.environ.get("OPEN_POWER_DUCKDB")
+    os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
+    try:
+        result = dbtRunner().invoke([
+            *args,
+            "--quiet",
+            "--project-dir", str(PROJECT_DIR),
+            "--profiles-dir", str(PROJECT_DIR),
+            "--target-path", str(work_dir / "target"),
+            "--log-path", str(work_dir / "logs"),
+            "--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip(),
+        ])
+    finally:
+        release_duckdb_file()
+        if previous is None:
+            os.environ.pop("OPEN_POWER_DUCKDB", None)
+        else:
+            os.environ["OPEN_POWER_DUCKDB"] = previous
+    statuses: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    for node_result in getattr(result.result, "results", None) or []:
+        name = node_result.node.name
+        statuses[name] = str(node_result.status)
+        messages[name] = node_result.message or ""
+    return DbtRun(result.success, statuses, messages, result.exception)
+
+
+@pytest.fixture(scope="session")
+def sample_raw_dir(tmp_path_factory) -> Path:
+    """A small deterministic OPSD sample, generated once per session."""
+    from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
+
+    raw_dir = tmp_path_factory.mktemp("raw")
+    generate_opsd_sample(raw_dir / "opsd", SampleSpec(days=SAMPLE_DAYS, seed=7))
+    return raw_dir
+
+
+@pytest.fixture(scope="session")
+def template_warehouse(tmp_path_factory, sample_raw_dir) -> Path:
+    """The warehouse built once from the sample with a full `dbt build`."""
+    work_dir = tmp_path_factory.mktemp("template")
+    warehouse = work_dir / "open_power.duckdb"
+    run = run_dbt(["build"], warehouse=warehouse, raw_dir=sample_raw_dir, work_dir=work_dir)
+    assert run.success, f"dbt build of the template failed:\n{run.failure_text()}"
+    return warehouse
+
+
+@pytest.fixture
+def warehouse(template_warehouse, tmp_path) -> Path:
+    """A private copy of the template warehouse for one test."""
+    copy = tmp_path / "open_power.duckdb"
+    shutil.copyfile(template_warehouse, copy)
+    return copy
