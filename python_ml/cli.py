@@ -159,9 +159,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             ).fetchall()
             header = ("zone", "first hour (UTC)", "last hour (UTC)", "hours", "gaps",
                       "last price (UTC)", "missing prices", "mean EUR/MWh")
-            print("  " + " | ".join(header))
-            for row in rows:
-                print("  " + " | ".join("" if v is None else str(v) for v in row))
+            cells = [header, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
+            widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+            for row in cells:
+                padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+                line = " | ".join(padded)
+                print("  " + line.rstrip())
     print()
     print("Query it: make sql   (read-only DuckDB shell on a snapshot; builds stay unblocked)")
     return 0
