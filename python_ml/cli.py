@@ -159,15 +159,39 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             ).fetchall()
             header = ("zone", "first hour (UTC)", "last hour (UTC)", "hours", "gaps",
                       "last price (UTC)", "missing prices", "mean EUR/MWh")
-            cells = [header, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
-            widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-            for row in cells:
-                padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-                line = " | ".join(padded)
-                print("  " + line.rstrip())
+            _print_rows(header, rows)
+        if "fct_spike_features" in names:
+            print()
+            print("Spike feature mart (fct_spike_features): rows and spike base rate by split")
+            _print_table(con.sql(
+                """
+                select
+                    zone,
+                    split,
+                    count(*) as rows,
+                    min(target_ts_utc) as first_target_utc,
+                    max(target_ts_utc) as last_target_utc,
+                    round(100 * avg(is_spike::int), 2) as spike_rate_pct
+                from fct_spike_features
+                group by zone, split
+                order by zone, min(target_ts_utc)
+                """
+            ))
     print()
     print("Query it: make sql   (read-only DuckDB shell on a snapshot; builds stay unblocked)")
     return 0
+
+
+def _print_table(relation) -> None:
+    _print_rows(tuple(relation.columns), relation.fetchall())
+
+
+def _print_rows(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [tuple(header), *[tuple("" if v is None else str(v) for v in row) for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  " + " | ".join(padded).rstrip())
 
 
 # ---------------------------------------------------------------- sql

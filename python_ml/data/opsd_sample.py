@@ -61,6 +61,13 @@ day])`` with a CRC32 key of the zone or country and the absolute UTC day number,
 recursion is causal from the fixed start, so an hour's values do not depend on the length of
 the sample. Appending regenerates the longer sample and rewrites both files atomically; all rows
 that had actuals before stay byte-identical.
+
+Scale mode
+----------
+``SampleSpec(synthetic_zones=N)`` adds N synthetic zones ``SY_0001`` ... ``SY_<N>`` (see
+:func:`scaled_zones`) for benchmarks of 10M+ zone-hours; :func:`generate_opsd_sample` then
+delegates to :mod:`python_ml.data.scale`, a vectorised, block-streamed path (named zones in the
+same spec keep their exact values). Samples without synthetic zones are unaffected.
 """
 
 from __future__ import annotations
@@ -85,11 +92,13 @@ __all__ = [
     "DEFAULT_OUT_DIR",
     "DEFAULT_ZONES",
     "SUPPORTED_ZONES",
+    "SYNTHETIC_PREFIX",
     "DriftRegime",
     "SampleResult",
     "SampleSpec",
     "append_opsd_sample",
     "generate_opsd_sample",
+    "scaled_zones",
 ]
 
 DEFAULT_ZONES: tuple[str, ...] = ("DE_LU", "FR", "NL")
@@ -99,6 +108,8 @@ WEATHER_FILE = "weather_data.csv"
 SIDECAR_FILE = ".opsd_sample.json"
 SIDECAR_VERSION = 1
 LOCAL_TZ = "Europe/Brussels"
+# region code of scale mode's synthetic zones (and of their one weather "country")
+SYNTHETIC_PREFIX = "SY"
 
 _DRIFT_RAMP_HOURS = 14 * 24
 _PRICE_FLOOR, _PRICE_CAP = -500.0, 3000.0
@@ -149,6 +160,8 @@ class SampleSpec:
         seed: base seed of every random stream.
         drift: optional structural change.
         hours_appended: hours of actuals added by :func:`append_opsd_sample` since generation.
+        synthetic_zones: scale mode: this many synthetic zones (:func:`scaled_zones`) in
+            addition to ``zones`` (which may then be empty); see :mod:`python_ml.data.scale`.
     """
 
     zones: tuple[str, ...] = DEFAULT_ZONES
@@ -158,11 +171,16 @@ class SampleSpec:
     seed: int = 42
     drift: DriftRegime | None = None
     hours_appended: int = 0
+    synthetic_zones: int = 0
 
     def __post_init__(self) -> None:
         zones = tuple(self.zones)
         object.__setattr__(self, "zones", zones)
-        if not zones:
+        if not isinstance(self.synthetic_zones, int) or self.synthetic_zones < 0:
+            raise ValueError(
+                f"synthetic_zones: must be an integer >= 0, got {self.synthetic_zones!r}"
+            )
+        if not zones and not self.synthetic_zones:
             raise ValueError("zones: at least one zone is required")
         unknown = [z for z in zones if z not in _ZONES]
         if unknown:
@@ -249,6 +267,8 @@ _COUNTRIES: dict[str, _Country] = {
     "DK": _Country(56.0, 9.3, 8.6, 8.0, 2.8, -0.2, 7.6),
     "FR": _Country(46.6, 2.4, 12.3, 8.0, 3.0, 0.3, 6.1),
     "NL": _Country(52.2, 5.5, 10.6, 7.0, 2.9, -0.1, 7.0),
+    # scale mode's synthetic region: a central-European mean climate (not a zone of its own)
+    SYNTHETIC_PREFIX: _Country(50.5, 8.0, 10.0, 8.5, 3.0, 0.0, 6.5),
 }
 
 # fmt: off
@@ -296,6 +316,19 @@ _ZONES: dict[str, _Zone] = {
 # fmt: on
 
 SUPPORTED_ZONES: tuple[str, ...] = tuple(sorted(_ZONES))
+
+
+def scaled_zones(n: int) -> tuple[str, ...]:
+    """Codes of scale mode's ``n`` synthetic zones: ``SY_0001`` ... (zero-padded, >= 4 digits).
+
+    They sort after every named zone, and the staging regex ``^(.+?)_((load|...)_.+)$``
+    splits ``SY_0001_load_actual_entsoe_transparency`` into zone ``SY_0001`` and the variable.
+    """
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"n: must be an integer >= 0, got {n!r}")
+    width = max(4, len(str(n)))
+    return tuple(f"{SYNTHETIC_PREFIX}_{i:0{width}d}" for i in range(1, n + 1))
+
 
 # Relative load by local hour; weekday mean is 1.
 # fmt: off
@@ -360,7 +393,8 @@ def generate_opsd_sample(
     """Write the OPSD time series and weather files for ``spec`` into ``out_dir``.
 
     Both files and the sidecar ``.opsd_sample.json`` are replaced atomically. The same spec
-    always gives byte-identical files.
+    always gives byte-identical files. A spec with ``synthetic_zones`` is written by the
+    streaming scale mode (:func:`python_ml.data.scale.generate_scaled_sample`).
 
     Args:
         out_dir: target folder, created if needed.
@@ -372,6 +406,10 @@ def generate_opsd_sample(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if spec.synthetic_zones:
+        from python_ml.data.scale import generate_scaled_sample
+
+        return generate_scaled_sample(out_dir, spec, progress=progress)
     grid = _Grid.from_spec(spec)
     ts_text, weather_text = _render(spec, grid, progress=progress)
     ts_path = out_dir / TIME_SERIES_FILE
@@ -1020,32 +1058,47 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _expected_headers(spec: SampleSpec) -> dict[str, str]:
+    if spec.synthetic_zones:
+        from python_ml.data.scale import scaled_column_names
+
+        ts_names, weather_names = scaled_column_names(spec)
+    else:
+        ts_names = _column_names(spec.zones)
+        weather_names = _weather_column_names(spec.zones)
+    return {TIME_SERIES_FILE: ",".join(ts_names), WEATHER_FILE: ",".join(weather_names)}
+
+
 def _check_files_match(out_dir: Path, spec: SampleSpec, sidecar: dict) -> None:
-    expected_headers = {
-        TIME_SERIES_FILE: ",".join(_column_names(spec.zones)),
-        WEATHER_FILE: ",".join(_weather_column_names(spec.zones)),
-    }
-    for name, header in expected_headers.items():
+    for name, header in _expected_headers(spec).items():
         path = out_dir / name
         if not path.is_file():
             raise FileNotFoundError(f"{path}: missing, but the sidecar describes it")
-        text = path.read_text(encoding="utf-8")
-        found = text.split("\n", 1)[0]
+        # streamed in binary chunks: scale-mode files can be several GB
+        digest, newlines = hashlib.sha256(), 0
+        with path.open("rb") as handle:
+            found = handle.readline().decode("utf-8").removesuffix("\n")
+            handle.seek(0)
+            while chunk := handle.read(1 << 24):
+                digest.update(chunk)
+                newlines += chunk.count(b"\n")
         if found != header:
             raise ValueError(
                 f"{path}: header does not match the sidecar's spec; expected {header!r}, "
                 f"found {found!r}"
             )
-        rows = text.count("\n") - 1
+        rows = newlines - 1
         if rows != sidecar.get("rows"):
             raise ValueError(f"{path}: {rows} data rows, the sidecar expects {sidecar.get('rows')}")
-        if _sha256(text) != sidecar.get("sha256", {}).get(name):
+        if digest.hexdigest() != sidecar.get("sha256", {}).get(name):
             raise ValueError(f"{path}: content changed since generation (sha256 mismatch)")
 
 
 def _spec_to_json(spec: SampleSpec) -> dict:
     data = dataclasses.asdict(spec)
     data["zones"] = list(spec.zones)
+    if not spec.synthetic_zones:
+        del data["synthetic_zones"]  # sidecars of named-zone samples stay as they were
     return data
 
 
@@ -1059,6 +1112,7 @@ def _spec_from_json(data: dict) -> SampleSpec:
         seed=data["seed"],
         drift=DriftRegime(**drift) if drift else None,
         hours_appended=data.get("hours_appended", 0),
+        synthetic_zones=data.get("synthetic_zones", 0),
     )
 
 

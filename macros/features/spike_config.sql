@@ -1,0 +1,44 @@
+{#-
+    The spike mart's feature plan, derived from the vars in dbt_project.yml (the one
+    place where features are declared). Returns a list of origin-anchored features:
+    {name, series, kind (last|stat|ramp), stat, hours, anchor (price|actual)}.
+-#}
+
+{% macro spike_origin_features() -%}
+    {%- set features = [] -%}
+    {%- for series, stats in var('spike_origin_series').items() -%}
+        {%- set anchor = 'price' if series == 'price_eur_mwh' else 'actual' -%}
+        {%- do features.append({'name': series ~ '_last', 'series': series, 'kind': 'last',
+                                'anchor': anchor}) -%}
+        {%- for hours in var('spike_windows_hours') -%}
+            {%- for stat in stats -%}
+                {%- do features.append({'name': series ~ '_' ~ stat ~ '_' ~ hours ~ 'h',
+                    'series': series, 'kind': 'stat', 'stat': stat, 'hours': hours,
+                    'anchor': anchor}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for hours in var('spike_ramps_hours') -%}
+            {%- do features.append({'name': series ~ '_ramp_' ~ hours ~ 'h', 'series': series,
+                'kind': 'ramp', 'hours': hours, 'anchor': anchor}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(features) }}
+{%- endmacro %}
+
+{% macro spike_max_lookback_hours() -%}
+    {#- Longest reach back in time of any feature or label, in hours on the spine. -#}
+    {%- set reaches = var('spike_windows_hours') + var('spike_ramps_hours')
+        + var('spike_price_lags_hours') + [var('spike_rule')['window_hours']] -%}
+    {{ return(reaches | max) }}
+{%- endmacro %}
+
+{% macro spike_max_lead_hours() -%}
+    {%- set origin = var('spike_forecast_origin') -%}
+    {%- if origin['mode'] == 'gate_closure' -%}
+        {%- set gate_hour = origin['gate_closure_local_time'].split(':')[0] | int -%}
+        {#- the last hour of D starts 35 h after a 12:00 gate closure; +1 on the 25-hour day -#}
+        {{ return(49 - gate_hour) }}
+    {%- else -%}
+        {{ return(origin['horizon_hours']) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,115 @@
+-- The series the spike mart is built from, one row per zone and UTC hour on a
+-- complete spine that runs through the delivery day after the zone's last published
+-- price (the day to forecast), with the time each value became public:
+--   price of hour h: after the day-ahead auction for h's delivery day, i.e. the gate
+--     closure on the day before plus the publication delay;
+--   actuals (load, solar, wind, weather) of hour h: at h + 1 h + the publication delay;
+--   load forecast of hour h: the lead time before its delivery day's gate closure.
+{%- set origin = var('spike_forecast_origin') %}
+{%- set availability = var('spike_availability') %}
+{%- set gate_time = origin['gate_closure_local_time'] %}
+
+with
+
+hours as (
+
+    select * from {{ ref('int_opsd__zone_hours') }}
+
+),
+
+zones as (
+
+    select
+        zone,
+        any_value(country) as country,
+        any_value(timezone) as timezone,
+        max(ts_utc) as last_ts_utc,
+        max(ts_utc) filter (where price_eur_mwh is not null) as last_price_ts_utc
+    from hours
+    group by zone
+
+),
+
+to_forecast as (
+
+    -- hours of the next delivery day that the hourly layer does not reach yet
+    select
+        zone,
+        country,
+        timezone,
+        {{ hourly_series('last_ts_utc + interval 1 hour', 'scoring_end_ts_utc') }} as ts_utc
+    from (
+        select
+            *,
+            {{ local_to_utc(
+                "cast(cast(" ~ utc_to_local('last_price_ts_utc', 'timezone') ~ " as date) + 2"
+                ~ " as timestamp)", 'timezone') }} - interval 1 hour as scoring_end_ts_utc
+        from zones
+        where last_price_ts_utc is not null
+    )
+    where scoring_end_ts_utc > last_ts_utc
+
+),
+
+spine as (
+
+    select zone, country, timezone, ts_utc, price_eur_mwh, load_actual_mw, load_forecast_mw,
+           solar_mw, wind_onshore_mw, wind_offshore_mw, temperature_c
+    from hours
+    union all
+    select zone, country, timezone, ts_utc, null, null, null, null, null, null, null
+    from to_forecast
+
+),
+
+localized as (
+
+    select
+        *,
+        {{ utc_to_local('ts_utc', 'timezone') }} as ts_local
+    from spine
+
+),
+
+derived as (
+
+    select
+        ---------- keys
+        zone,
+        ts_utc,
+        country,
+        timezone,
+        ts_local,
+
+        ---------- series
+        price_eur_mwh,
+        load_actual_mw,
+        load_forecast_mw,
+        solar_mw,
+        wind_onshore_mw + coalesce(wind_offshore_mw, 0) as wind_mw,
+        load_actual_mw - solar_mw - wind_onshore_mw - coalesce(wind_offshore_mw, 0)
+            as residual_load_mw,
+        (solar_mw + wind_onshore_mw + coalesce(wind_offshore_mw, 0))
+            / nullif(load_actual_mw, 0) as renewable_share,
+        temperature_c,
+
+        ---------- publication times
+        {{ local_to_utc(
+            "cast(ts_local as date) - 1 + time '" ~ gate_time ~ "'", 'timezone') }}
+            as gate_closure_ts_utc
+    from localized
+
+)
+
+select
+    * exclude (gate_closure_ts_utc),
+    gate_closure_ts_utc
+        + {{ hours(availability['price_publication_delay_hours']) }} as price_available_at_utc,
+    ts_utc
+        + {{ hours(1 + availability['actuals_publication_delay_hours']) }}
+        as actual_available_at_utc,
+    gate_closure_ts_utc
+        - {{ hours(availability['load_forecast_lead_hours']) }}
+        as load_forecast_available_at_utc
+from derived
+order by zone, ts_utc

@@ -1,0 +1,191 @@
+-- Spike-risk feature mart: one row per zone and target hour, forecast at its origin.
+-- Grain: (zone, target_ts_utc); forecast_origin_ts_utc is the moment the forecast is
+-- made (gate_closure mode: D-1 at the auction's gate closure, zone local time;
+-- fixed_horizon mode: target - horizon). Point in time: every feature uses only values
+-- published at or before the origin (publication times from int_spike__hourly_inputs).
+-- Column roles (key / feature / label) are declared in the contract YAML.
+{%- set origin_cfg = var('spike_forecast_origin') %}
+{%- set availability = var('spike_availability') %}
+{%- set rule = var('spike_rule') %}
+{%- set split = var('spike_split') %}
+{%- set features = spike_origin_features() %}
+{%- set gap_needed = spike_max_lead_hours() + (var('spike_windows_hours') | max) %}
+{%- if split['gap_hours'] < gap_needed %}
+    {{ exceptions.raise_compiler_error(
+        "var spike_split.gap_hours is " ~ split['gap_hours'] ~ " h; it must cover the longest "
+        ~ "lead time plus the longest window, " ~ gap_needed ~ " h") }}
+{%- endif %}
+{%- if rule['method'] not in ['trailing_mean_sd', 'absolute'] %}
+    {{ exceptions.raise_compiler_error(
+        "var spike_rule.method must be trailing_mean_sd or absolute, not " ~ rule['method']) }}
+{%- endif %}
+
+with
+
+inputs as (
+
+    select * from {{ ref('int_spike__hourly_inputs') }}
+
+),
+
+windows as (
+
+    select * from {{ ref('int_spike__windows') }}
+
+),
+
+holidays as (
+
+    select * from {{ ref('public_holidays') }}
+
+),
+
+last_observed as (
+
+    select zone, max(ts_utc) filter (where price_eur_mwh is not null) as last_price_ts_utc
+    from inputs
+    group by zone
+
+),
+
+targets as (
+
+    select
+        zone,
+        ts_utc as target_ts_utc,
+        {%- if origin_cfg['mode'] == 'gate_closure' %}
+        {{ local_to_utc("cast(ts_local as date) - 1 + time '"
+            ~ origin_cfg['gate_closure_local_time'] ~ "'", 'timezone') }}
+        {%- elif origin_cfg['mode'] == 'fixed_horizon' %}
+        ts_utc - {{ hours(origin_cfg['horizon_hours']) }}
+        {%- else %}
+        {{ exceptions.raise_compiler_error(
+            "var spike_forecast_origin.mode must be gate_closure or fixed_horizon") }}
+        {%- endif %} as forecast_origin_ts_utc,
+        country,
+        timezone,
+        ts_local,
+        price_eur_mwh,
+        load_forecast_mw,
+        load_forecast_available_at_utc
+    from inputs
+
+),
+
+origins as (
+
+    -- one row per zone and origin, with the last hour of each series family that was
+    -- public at the origin: actuals end publication-delay + 1 h before it; prices run
+    -- to the end of the last delivery day whose auction results were out
+    select
+        zone,
+        forecast_origin_ts_utc,
+        forecast_origin_ts_utc
+            - {{ hours(1 + availability['actuals_publication_delay_hours']) }}
+            as actual_anchor_ts_utc,
+        {{ local_to_utc(
+            "cast(cast(origin_local_less_delay as date) + case when origin_local_less_delay"
+            ~ " >= cast(origin_local_less_delay as date) + time '"
+            ~ origin_cfg['gate_closure_local_time'] ~ "' then 2 else 1 end as timestamp)",
+            'timezone') }} - interval 1 hour as price_anchor_ts_utc
+    from (
+        select distinct
+            zone,
+            timezone,
+            forecast_origin_ts_utc,
+            {{ utc_to_local(
+                'forecast_origin_ts_utc - ' ~ hours(availability['price_publication_delay_hours']),
+                'timezone') }} as origin_local_less_delay
+        from targets
+    )
+
+),
+
+origin_features as (
+
+    select
+        origins.zone,
+        origins.forecast_origin_ts_utc,
+        {%- for f in features %}
+        {{ 'price_window' if f.anchor == 'price' else 'actual_window' }}.{{ f.name }},
+        {%- endfor %}
+        price_window.spike_rule_price_mean,
+        price_window.spike_rule_price_std
+    from origins
+    left join windows as actual_window
+        on origins.zone = actual_window.zone
+        and origins.actual_anchor_ts_utc = actual_window.ts_utc
+    left join windows as price_window
+        on origins.zone = price_window.zone
+        and origins.price_anchor_ts_utc = price_window.ts_utc
+
+),
+
+assembled as (
+
+    select
+        ---------- keys
+        targets.zone,
+        targets.target_ts_utc,
+        targets.forecast_origin_ts_utc,
+
+        ---------- features: known ahead for the target hour
+        cast({{ dbt.datediff('targets.forecast_origin_ts_utc', 'targets.target_ts_utc', 'hour') }}
+            as integer) as lead_hours,
+        {{ calendar_features('targets.ts_local', 'holidays.holiday_date') }},
+        {{ available_value('targets.load_forecast_mw', 'targets.load_forecast_available_at_utc',
+            'targets.forecast_origin_ts_utc') }} as load_forecast_mw,
+
+        ---------- features: target-hour price lags, where public at the origin
+        {%- for lag in var('spike_price_lags_hours') %}
+        {{ available_value('windows.price_lag_' ~ lag ~ 'h',
+            'windows.price_lag_' ~ lag ~ 'h_available_at_utc',
+            'targets.forecast_origin_ts_utc') }} as price_lag_{{ lag }}h,
+        {%- endfor %}
+
+        ---------- features: origin-anchored (last value, windows, ramps)
+        {%- for f in features %}
+        origin_features.{{ f.name }},
+        {%- endfor %}
+
+        ---------- labels
+        targets.price_eur_mwh,
+        {%- if rule['method'] == 'trailing_mean_sd' %}
+        origin_features.spike_rule_price_mean
+            + {{ rule['k_sd'] }} * origin_features.spike_rule_price_std
+        {%- else %}
+        cast({{ rule['absolute_eur_mwh'] }} as double)
+        {%- endif %} as spike_threshold_eur_mwh,
+        case
+            when targets.target_ts_utc > last_observed.last_price_ts_utc
+                or last_observed.last_price_ts_utc is null then 'score'
+            when targets.target_ts_utc < timestamp '{{ split["validation_start"] }}'
+                - {{ hours(split['gap_hours']) }} then 'train'
+            when targets.target_ts_utc < timestamp '{{ split["validation_start"] }}' then 'gap'
+            when targets.target_ts_utc < timestamp '{{ split["test_start"] }}'
+                - {{ hours(split['gap_hours']) }} then 'validation'
+            when targets.target_ts_utc < timestamp '{{ split["test_start"] }}' then 'gap'
+            else 'test'
+        end as split
+
+    from targets
+    inner join windows
+        on targets.zone = windows.zone
+        and targets.target_ts_utc = windows.ts_utc
+    left join origin_features
+        on targets.zone = origin_features.zone
+        and targets.forecast_origin_ts_utc = origin_features.forecast_origin_ts_utc
+    left join holidays
+        on targets.country = holidays.country
+        and cast(targets.ts_local as date) = holidays.holiday_date
+    left join last_observed
+        on targets.zone = last_observed.zone
+
+)
+
+select
+    * exclude (split),
+    price_eur_mwh > spike_threshold_eur_mwh as is_spike,
+    split
+from assembled
+order by zone, target_ts_utc
