@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: demo test install generate build summary sql download lint clean
+.PHONY: demo test install generate build summary sql download lint bench clean
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -43,6 +43,10 @@ sql: $(STAMP)
 
 download: $(STAMP)
 	$(BIN)/python -m python_ml download opsd
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench_features.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check python_ml tests

@@ -3,7 +3,10 @@
 -- hour missing, so that lags and windows downstream are lags in time, not in rows.
 -- Zones come from the raw file (var opsd_zones narrows them); country and time zone
 -- come from the opsd_zones seed, defaulting to the zone code's country prefix and
--- CET/CEST for zones the seed does not list.
+-- CET/CEST for zones the seed does not list. Incremental runs add the hours from the
+-- look-back on (macros/incremental.sql).
+{{ config(unique_key='ts_utc') }}
+{%- set since = incremental_since('ts_utc') %}
 {%- set variables = opsd_hourly_series()
     | selectattr('source', 'equalto', 'time_series')
     | map(attribute='variable') | list %}
@@ -46,7 +49,11 @@ spine as (
         zone,
         country,
         timezone,
-        {{ hourly_series('first_ts_utc', 'last_ts_utc') }} as ts_utc
+        {%- if since %}
+        {{ hourly_series("greatest(first_ts_utc, timestamp '" ~ since ~ "')", 'last_ts_utc') }}
+        {%- else %}
+        {{ hourly_series('first_ts_utc', 'last_ts_utc') }}
+        {%- endif %} as ts_utc
     from zones
 
 )

@@ -4,6 +4,10 @@
 -- the zone publishes that series and this hour lies within its published range but
 -- the raw cell was empty; hours before a series starts or after its last published
 -- value (the live feed's last day has load forecasts only) are null, not missing.
+-- Incremental runs rebuild the hours from the look-back on; a flag of an hour before the
+-- look-back whose series resumes only later is corrected by a --full-refresh.
+{{ config(unique_key='ts_utc') }}
+{%- set since = incremental_since('ts_utc') %}
 {%- set series = opsd_hourly_series() %}
 {%- set ts_series = series | selectattr('source', 'equalto', 'time_series') | list %}
 {%- set weather_series = series | selectattr('source', 'equalto', 'weather') | list %}
@@ -13,6 +17,9 @@ with
 spine as (
 
     select * from {{ ref('int_opsd__zone_hourly_spine') }}
+    {%- if since %}
+    where ts_utc >= timestamp '{{ since }}'
+    {%- endif %}
 
 ),
 
@@ -27,6 +34,9 @@ zone_values as (
         {%- endfor %}
     from {{ ref('stg_opsd__time_series') }}
     where variable in ('{{ ts_series | map(attribute="variable") | join("', '") }}')
+    {%- if since %}
+        and ts_utc >= timestamp '{{ since }}'
+    {%- endif %}
     group by zone, ts_utc
 
 ),
@@ -56,6 +66,9 @@ country_values as (
         {%- endfor %}
     from {{ ref('stg_opsd__weather') }}
     where variable in ('{{ weather_series | map(attribute="variable") | join("', '") }}')
+    {%- if since %}
+        and ts_utc >= timestamp '{{ since }}'
+    {%- endif %}
     group by country, ts_utc
 
 ),

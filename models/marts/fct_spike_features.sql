@@ -3,7 +3,10 @@
 -- made (gate_closure mode: D-1 at the auction's gate closure, zone local time;
 -- fixed_horizon mode: target - horizon). Point in time: every feature uses only values
 -- published at or before the origin (publication times from int_spike__hourly_inputs).
--- Column roles (key / feature / label) are declared in the contract YAML.
+-- Column roles (key / feature / label) are declared in the contract YAML. Incremental
+-- runs rebuild the targets from the look-back on (labels arrive a day after scoring).
+{{ config(unique_key='target_ts_utc') }}
+{%- set since = incremental_since('target_ts_utc') %}
 {%- set origin_cfg = var('spike_forecast_origin') %}
 {%- set availability = var('spike_availability') %}
 {%- set rule = var('spike_rule') %}
@@ -31,6 +34,10 @@ inputs as (
 windows as (
 
     select * from {{ ref('int_spike__windows') }}
+    {%- if since %}
+    -- incremental: anchors lie at most the longest lead time plus a day before a target
+    where ts_utc >= {{ shift_hours(since, spike_max_lead_hours() + 24) }}
+    {%- endif %}
 
 ),
 
@@ -69,6 +76,9 @@ targets as (
         load_forecast_mw,
         load_forecast_available_at_utc
     from inputs
+    {%- if since %}
+    where ts_utc >= timestamp '{{ since }}'
+    {%- endif %}
 
 ),
 

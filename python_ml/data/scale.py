@@ -631,8 +631,6 @@ class _SyntheticModel:
             begin = d * 24 + int(events[z, d, v, 1] * 24)
             extended[v, z, begin : begin + 3 + int(events[z, d, v, 2] * 10)] = True
         self.outage_carry = extended[:, :, _BLOCK_HOURS:].copy()
-        if cols.start > 0:  # the sample starts inside this block: nothing carries in
-            extended[:, :, : cols.start] = False
         blanks = {}
         for index, variable in enumerate(_VARIABLES):
             field = (bits >> np.uint64(10 * index)) & np.uint64(1023)
@@ -675,6 +673,7 @@ def _write_time_series(
     bar = _progress_bar(len(blocks), n_zones, progress)
     digest = hashlib.sha256()
     names = [f"c{i}" for i in range(len(header))]
+    offshore_row = {int(zone): row for row, zone in enumerate(params.offshore)}
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -705,7 +704,6 @@ def _write_time_series(
                     for v, (values, blank) in synthetic.items()
                 }
                 width = hi - lo
-                offshore_row = {int(z): k for k, z in enumerate(params.offshore)}
                 for zone in range(spec.synthetic_zones):
                     for variable in _VARIABLES:
                         if variable == "wind_offshore":
@@ -748,7 +746,9 @@ def _progress_bar(blocks: int, zones: int, enabled: bool):
         return lambda _hours: None
     from tqdm import tqdm
 
-    bar = tqdm(total=blocks, file=sys.stderr, desc=f"opsd scale sample ({zones} zones)")
+    bar = tqdm(
+        total=blocks, file=sys.stderr, desc=f"opsd scale sample ({zones} zones)", unit="block"
+    )
     done = [0]
 
     def step(hours: int) -> None:

@@ -50,7 +50,7 @@ def release_duckdb_file() -> None:
 
 
 def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
-            extra_vars: dict | None = None) -> DbtRun:
+            extra_vars: dict | None = None, project_dir: Path = PROJECT_DIR) -> DbtRun:
     """Run one dbt command in-process against a given warehouse file and raw folder."""
     import yaml
     from dbt.cli.main import dbtRunner
@@ -62,8 +62,8 @@ def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
         result = dbtRunner().invoke([
             *args,
             "--quiet",
-            "--project-dir", str(PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_DIR),
+            "--project-dir", str(project_dir),
+            "--profiles-dir", str(project_dir),
             "--target-path", str(work_dir / "target"),
             "--log-path", str(work_dir / "logs"),
             "--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip(),
@@ -81,6 +81,13 @@ def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
         statuses[name] = str(node_result.status)
         messages[name] = node_result.message or ""
     return DbtRun(result.success, statuses, messages, result.exception)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project (no environment, outputs or Python tests) to edit in a test."""
+    shutil.copytree(PROJECT_DIR, destination, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "warehouse", "target", "logs", "python", "__pycache__", "*.egg-info"))
+    return destination
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from python_ml.data.opsd_sample import (
     SampleSpec,
     append_opsd_sample,
     generate_opsd_sample,
+    scaled_zones,
 )
 from python_ml.data.plausibility import (
     REAL_DE_TARGETS,
@@ -465,3 +467,181 @@ def test_real_german_data_matches_the_recorded_targets(default_statistics):
     for name, target in REAL_DE_TARGETS.items():
         assert real[name] == pytest.approx(target, rel=0.05, abs=0.003), name
     assert not _outside(real, DE_BANDS)
+
+
+# --------------------------------------------------------------------------- scale mode
+
+STAGING_COLUMN_REGEX = re.compile(r"^(.+?)_((load|price|solar|wind)_.+)$")
+SCALED = SampleSpec(start="2018-03-20", days=10, synthetic_zones=20)
+
+
+def _zone_of(column: str) -> str:
+    match = STAGING_COLUMN_REGEX.fullmatch(column)
+    assert match, column
+    return match.group(1)
+
+
+def test_scaled_zones_are_opsd_region_codes():
+    assert scaled_zones(3) == ("SY_0001", "SY_0002", "SY_0003")
+    assert scaled_zones(1900)[-1] == "SY_1900"
+    assert scaled_zones(12_000)[0] == "SY_00001"  # padding grows with N, sorting stays right
+    with pytest.raises(ValueError, match="synthetic_zones: must be an integer >= 0"):
+        SampleSpec(synthetic_zones=-1)
+    with pytest.raises(ValueError, match="zones: at least one zone"):
+        SampleSpec(zones=(), synthetic_zones=0)
+
+
+def test_scaled_sample_is_deterministic_and_keeps_the_named_zones(tmp_path):
+    first = generate_opsd_sample(tmp_path / "a", SCALED)
+    generate_opsd_sample(tmp_path / "b", SCALED)
+    generate_opsd_sample(tmp_path / "c", dataclasses.replace(SCALED, seed=7))
+    plain = generate_opsd_sample(tmp_path / "plain", dataclasses.replace(SCALED, synthetic_zones=0))
+
+    for name in (TS_FILE, WX_FILE):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+        assert (tmp_path / "a" / name).read_bytes() != (tmp_path / "c" / name).read_bytes()
+    assert first.rows == plain.rows == 10 * 24 - 1
+    assert first.zones == DEFAULT_ZONES + scaled_zones(20)
+    # named zones: the default model's columns, byte for byte
+    scaled_frame, plain_frame = _read(first.time_series_path), _read(plain.time_series_path)
+    pd.testing.assert_frame_equal(scaled_frame[plain_frame.columns], plain_frame)
+    scaled_wx, plain_wx = _read(first.weather_path), _read(plain.weather_path)
+    pd.testing.assert_frame_equal(scaled_wx[plain_wx.columns], plain_wx)
+
+
+def test_scaled_headers_follow_opsd_conventions(tmp_path):
+    result = generate_opsd_sample(tmp_path, SCALED)
+    header = _lines(result.time_series_path)[0].split(",")
+
+    assert header[: len(EXPECTED_HEADER)] == EXPECTED_HEADER
+    zones = [_zone_of(c) for c in header[2:]]
+    assert list(dict.fromkeys(zones)) == sorted(set(zones)) == sorted(result.zones)
+    for zone in scaled_zones(20):
+        variables = [c.removeprefix(f"{zone}_") for c in header if _zone_of_or_none(c) == zone]
+        assert variables == sorted(variables)
+        assert set(variables) >= {
+            "load_actual_entsoe_transparency",
+            "load_forecast_entsoe_transparency",
+            "price_day_ahead",
+            "solar_generation_actual",
+            "wind_onshore_generation_actual",
+        }
+    assert any(c.startswith("SY_") and "offshore" in c for c in header)
+    weather_header = _lines(result.weather_path)[0].split(",")
+    assert weather_header == EXPECTED_WEATHER_HEADER + [
+        f"SY_{v}"
+        for v in ("temperature", "radiation_direct_horizontal", "radiation_diffuse_horizontal")
+    ]
+    frame = _read(result.time_series_path)
+    cells = pd.Series(frame.filter(like="SY_").to_numpy().ravel())
+    filled = cells[cells != ""]
+    assert filled.str.fullmatch(r"-?\d+(\.\d+)?").all()
+    assert not filled.str.contains(r"\.\d*0$").any()
+
+
+def _zone_of_or_none(column: str) -> str | None:
+    match = STAGING_COLUMN_REGEX.fullmatch(column)
+    return match.group(1) if match else None
+
+
+def test_scaled_last_local_day_has_only_load_forecasts(tmp_path):
+    result = generate_opsd_sample(tmp_path, SCALED)
+    frame = _read(result.time_series_path)
+    weather = _read(result.weather_path)
+    local_day = frame["cet_cest_timestamp"].str.slice(0, 10)
+    last_day = local_day == "2018-03-29"
+
+    assert result.last_actual_utc == pd.Timestamp("2018-03-28T21:00:00Z")
+    assert last_day.sum() == 24 and last_day.iloc[-24:].all()
+    for column in frame.filter(like="SY_").columns:
+        if "load_forecast" in column:
+            assert (frame.loc[last_day, column] != "").mean() > 0.9, column
+        else:
+            assert (frame.loc[last_day, column] == "").all(), column
+            assert (frame.loc[~last_day, column] != "").mean() > 0.9, column
+    assert (weather.loc[last_day, weather.columns[1:]] == "").all().all()
+    assert (weather.loc[~last_day, weather.columns[1:]] != "").all().all()
+
+
+def test_a_synthetic_zone_depends_neither_on_n_nor_on_the_length(tmp_path):
+    small = generate_opsd_sample(tmp_path / "small", SCALED)
+    big = generate_opsd_sample(
+        tmp_path / "big", dataclasses.replace(SCALED, days=40, synthetic_zones=70)
+    )
+    a, b = _read(small.time_series_path), _read(big.time_series_path)
+    n_actual = int((a["utc_timestamp"] <= _iso(small.last_actual_utc)).sum())
+
+    assert n_actual > 200
+    # synthetic zones all start at the sample start (named zones after the first two start
+    # later, proportionally to the span, as in the default sample)
+    columns = ["utc_timestamp", *a.filter(like="SY_").columns]
+    pd.testing.assert_frame_equal(a[columns][:n_actual], b[columns][:n_actual])
+    # appending works as for the default sample: published rows unchanged, equals direct output
+    published = _lines(small.time_series_path)[: n_actual + 1]
+    after = append_opsd_sample(tmp_path / "small", 30)
+    appended = _lines(after.time_series_path)
+    assert appended[: n_actual + 1] == published
+    assert after.rows == small.rows + 48
+    direct = generate_opsd_sample(
+        tmp_path / "direct", dataclasses.replace(SCALED, hours_appended=30)
+    )
+    assert appended == _lines(direct.time_series_path)
+
+
+def _iso(stamp: pd.Timestamp) -> str:
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stats_frame(raw: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """``load_opsd_sample_frame`` of one zone from an already read file (read once, not N times)."""
+    suffixes = {
+        "price": "price_day_ahead",
+        "load": "load_actual_entsoe_transparency",
+        "load_forecast": "load_forecast_entsoe_transparency",
+        "solar": "solar_generation_actual",
+        "wind_onshore": "wind_onshore_generation_actual",
+        "wind_offshore": "wind_offshore_generation_actual",
+    }
+    frame = pd.DataFrame(
+        {
+            "ts_utc": pd.to_datetime(raw["utc_timestamp"], utc=True),
+            "local_hour": raw["cet_cest_timestamp"].str.slice(11, 13).astype(int),
+        }
+    )
+    for name, suffix in suffixes.items():
+        column = raw.get(f"{zone}_{suffix}", pd.Series("", index=raw.index))
+        frame[name] = pd.to_numeric(column.replace("", np.nan))
+    return frame
+
+
+def test_synthetic_zones_are_plausible_over_a_year(tmp_path):
+    spec = SampleSpec(zones=(), start="2018-01-01", days=365, synthetic_zones=24)
+    result = generate_opsd_sample(tmp_path, spec)
+    raw = _read(result.time_series_path)
+    frames = {z: _stats_frame(raw, z) for z in result.zones}
+    stats = pd.DataFrame({z: plausibility_statistics(f) for z, f in frames.items()}).T
+
+    winter_peaks = []
+    for zone, frame in frames.items():
+        for column in ("load", "load_forecast", "solar", "wind_onshore", "wind_offshore"):
+            assert (frame[column].dropna() >= 0).all(), (zone, column)
+        local_hour = frame["local_hour"]
+        assert (frame.loc[local_hour.isin([0, 1, 2, 23]), "solar"].dropna() == 0).all(), zone
+        by_hour = frame.groupby(local_hour)["load"].mean()
+        assert by_hour[11] > 1.15 * by_hour[3], zone  # daily cycle
+        weekday = frame["ts_utc"].dt.tz_convert("Europe/Brussels").dt.day_of_week
+        assert frame.loc[weekday < 5, "load"].mean() > 1.05 * frame.loc[weekday == 6, "load"].mean()
+        assert frame["price"].dropna().between(-500, 3000).all()
+        month = frame["ts_utc"].dt.month
+        winter_peaks.append(
+            frame.loc[month == 1, "load"].mean() > frame.loc[month == 7, "load"].mean()
+        )
+        wind = frame["wind_onshore"].interpolate()
+        assert wind.autocorr(1) > 0.9 and wind.autocorr(24) > 0.2, zone  # persistent weather
+    assert sum(winter_peaks) >= 20  # heating outweighs cooling in (almost) every zone
+    assert (stats["acf_1"] > 0.85).all()
+    assert (stats["corr_price_residual_load"] > 0.3).all()
+    assert (stats["negative_share"] > 0).sum() >= 12
+    assert (stats["spike_share"] > 0).sum() >= 20
+    assert stats["price_mean"].between(10, 70).all()
+    assert stats["renewable_share"].between(0.02, 0.6).all()

@@ -5,6 +5,8 @@
 --     closure on the day before plus the publication delay;
 --   actuals (load, solar, wind, weather) of hour h: at h + 1 h + the publication delay;
 --   load forecast of hour h: the lead time before its delivery day's gate closure.
+{{ config(unique_key='ts_utc') }}
+{%- set since = incremental_since('ts_utc') %}
 {%- set origin = var('spike_forecast_origin') %}
 {%- set availability = var('spike_availability') %}
 {%- set gate_time = origin['gate_closure_local_time'] %}
@@ -53,12 +55,17 @@ to_forecast as (
 
 spine as (
 
-    select zone, country, timezone, ts_utc, price_eur_mwh, load_actual_mw, load_forecast_mw,
-           solar_mw, wind_onshore_mw, wind_offshore_mw, temperature_c
-    from hours
-    union all
-    select zone, country, timezone, ts_utc, null, null, null, null, null, null, null
-    from to_forecast
+    select * from (
+        select zone, country, timezone, ts_utc, price_eur_mwh, load_actual_mw, load_forecast_mw,
+               solar_mw, wind_onshore_mw, wind_offshore_mw, temperature_c
+        from hours
+        union all
+        select zone, country, timezone, ts_utc, null, null, null, null, null, null, null
+        from to_forecast
+    )
+    {%- if since %}
+    where ts_utc >= timestamp '{{ since }}'
+    {%- endif %}
 
 ),
 

@@ -4,6 +4,8 @@
 -- whose value was public at the origin, instead of recomputing windows per target.
 -- Also carries the target-hour price lags with their publication times, and the
 -- trailing price statistics of the spike rule.
+{{ config(unique_key='ts_utc') }}
+{%- set since = incremental_since('ts_utc') %}
 {%- set features = spike_origin_features() %}
 {%- set rule = var('spike_rule') %}
 
@@ -12,6 +14,10 @@ with
 inputs as (
 
     select * from {{ ref('int_spike__hourly_inputs') }}
+    {%- if since %}
+    -- incremental: read the longest reach back before the first hour rebuilt
+    where ts_utc >= {{ shift_hours(since, spike_max_lookback_hours()) }}
+    {%- endif %}
 
 ),
 
@@ -48,4 +54,7 @@ windows as (
 )
 
 select * from windows
+{%- if since %}
+where ts_utc >= timestamp '{{ since }}'
+{%- endif %}
 order by zone, ts_utc

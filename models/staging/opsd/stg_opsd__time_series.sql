@@ -2,6 +2,8 @@
 -- OPSD 60-minute single-index file. Rename, cast and convert to UTC only: the raw
 -- file is read by header name as text, and a bad timestamp or number aborts the
 -- build with the file, column, line and rule in the message.
+{{ config(unique_key='ts_utc') }}
+{%- set since = incremental_since('ts_utc') %}
 {%- set raw_path = raw_source_path('opsd', 'time_series_60min_singleindex') %}
 {%- set column_regex = opsd_time_series_column_regex() | trim %}
 {%- do assert_raw_file_columns(
@@ -71,6 +73,22 @@ renamed as (
     where regexp_matches(opsd_column, '{{ column_regex }}')
 
 )
+{%- if since %},
+
+validated as (
+
+    -- incremental: the whole file is still checked (counting every cast cell keeps the
+    -- checks from being optimised away); only the hours from the look-back on are written
+    select count(value) as cells from renamed
+
+)
+
+select renamed.*
+from renamed, validated
+where validated.cells >= 0
+  and renamed.ts_utc >= timestamp '{{ since }}'
+{%- else %}
 
 select * from renamed
+{%- endif %}
 order by ts_utc, zone, variable

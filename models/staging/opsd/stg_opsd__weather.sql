@@ -2,6 +2,8 @@
 -- the OPSD weather_data file (temperature in °C, radiation in W/m²). Rename, cast
 -- and convert to UTC only; bad timestamps or numbers abort with file, column,
 -- line and rule.
+{{ config(unique_key='ts_utc') }}
+{%- set since = incremental_since('ts_utc') %}
 {%- set raw_path = raw_source_path('opsd', 'weather_data') %}
 {%- set column_regex = opsd_weather_column_regex() | trim %}
 {%- do assert_raw_file_columns(
@@ -61,6 +63,22 @@ renamed as (
     where regexp_matches(opsd_column, '{{ column_regex }}')
 
 )
+{%- if since %},
+
+validated as (
+
+    -- incremental: the whole file is still checked (counting every cast cell keeps the
+    -- checks from being optimised away); only the hours from the look-back on are written
+    select count(value) as cells from renamed
+
+)
+
+select renamed.*
+from renamed, validated
+where validated.cells >= 0
+  and renamed.ts_utc >= timestamp '{{ since }}'
+{%- else %}
 
 select * from renamed
+{%- endif %}
 order by ts_utc, country, variable

@@ -1,0 +1,27 @@
+{#-
+    Incremental builds by time. Every time-keyed model re-processes the hours from
+    `incremental_since(...)` on, a fixed look-back (var incremental_lookback_hours) before
+    the newest hour it already holds, and replaces those hours (delete+insert keyed on the
+    time column). The look-back covers late values: the live feed's last day carries load
+    forecasts first and actuals and prices a day later. Models whose values reach further
+    back (rolling windows) read that much more input but write only from `since` on.
+-#}
+
+{% macro incremental_since(time_column, lookback_hours=none) -%}
+    {#- The first hour to re-process, as 'YYYY-MM-DD HH:MM:SS', or none on a full build. -#}
+    {#- unit tests run without a relation of their own: they always see a full build -#}
+    {%- if not execute or model.resource_type == 'unit_test' -%}{{ return(none) }}{%- endif -%}
+    {%- if not is_incremental() -%}{{ return(none) }}{%- endif -%}
+    {%- set lookback = var('incremental_lookback_hours') if lookback_hours is none
+        else lookback_hours -%}
+    {%- set result = run_query(
+        "select strftime(max(" ~ time_column ~ ") - " ~ hours(lookback)
+        ~ ", '%Y-%m-%d %H:%M:%S') from " ~ this) -%}
+    {%- set since = result.columns[0].values()[0] -%}
+    {{ return(since) }}
+{%- endmacro %}
+
+{% macro shift_hours(ts_literal, hours_back) -%}
+    {#- A timestamp literal `hours_back` hours before ts_literal ('YYYY-MM-DD HH:MM:SS'). -#}
+    (timestamp '{{ ts_literal }}' - {{ hours(hours_back) }})
+{%- endmacro %}

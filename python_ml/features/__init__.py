@@ -1,0 +1,1 @@
+"""Feature definitions shared by training and scoring (the SQL in dbt is the implementation)."""
