@@ -68,13 +68,16 @@ def _cmd_generate_opsd(args: argparse.Namespace) -> int:
             days=args.days,
             seed=args.seed,
             drift=drift,
+            synthetic_zones=args.synthetic_zones,
         )
         result = generate_opsd_sample(out_dir, spec, progress=not args.quiet)
         action = "wrote"
     seconds = time.perf_counter() - started
+    zones = (", ".join(result.zones) if len(result.zones) <= 8
+             else f"{len(result.zones)} ({', '.join(result.zones[:3])}, ...)")
     print(
         f"{action} {result.time_series_path} and {result.weather_path}: "
-        f"{result.rows} hours, zones {', '.join(result.zones)}, "
+        f"{result.rows} hours, zones {zones}, "
         f"actuals until {result.last_actual_utc}, load forecasts until {result.last_forecast_utc} "
         f"({seconds:.1f} s)"
     )
@@ -283,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     opsd.add_argument("--start", default="2017-01-01",
                       help="first local delivery day (default: %(default)s)")
     opsd.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    opsd.add_argument("--synthetic-zones", type=int, default=0, metavar="N",
+                      help="add N synthetic zones SY_0001.. (scale mode, for benchmarks)")
     opsd.add_argument("--append-hours", type=int, metavar="N",
                       help="advance the existing sample's live feed by N hours")
     opsd.add_argument("--if-absent", action="store_true",

@@ -88,6 +88,8 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from python_ml.data.holidays import public_holidays
+
 __all__ = [
     "DEFAULT_OUT_DIR",
     "DEFAULT_ZONES",
@@ -731,34 +733,9 @@ def _drift_factor(spec: SampleSpec, index: pd.DatetimeIndex, kind: str) -> np.nd
 
 
 def _holidays(country: str, years: range) -> set[pd.Timestamp]:
-    fixed = {
-        "DE": ["01-01", "05-01", "10-03", "12-25", "12-26"],
-        "FR": ["01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25"],
-        "NL": ["01-01", "04-27", "12-25", "12-26"],
-        "BE": ["01-01", "05-01", "07-21", "08-15", "11-01", "11-11", "12-25"],
-        "DK": ["01-01", "06-05", "12-24", "12-25", "12-26"],
-        "AT": ["01-01", "01-06", "05-01", "08-15", "10-26", "11-01", "12-08", "12-25", "12-26"],
-    }[country]
-    easter_offsets = {"FR": [1, 39, 50], "NL": [1, 39, 50]}.get(country, [-2, 1, 39, 50])
-    days: set[pd.Timestamp] = set()
-    for year in years:
-        days.update(pd.Timestamp(f"{year}-{md}") for md in fixed)
-        easter = _easter(year)
-        days.update(easter + pd.Timedelta(days=k) for k in easter_offsets)
-    return days
-
-
-def _easter(year: int) -> pd.Timestamp:
-    """Gregorian Easter Sunday (anonymous Gregorian computus)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return pd.Timestamp(year=year, month=month, day=day + 1)
+    """National public holidays, from the same rules as the warehouse's holiday seed."""
+    days = public_holidays(country, years.start, years.stop - 1)
+    return {pd.Timestamp(day) for day, _name in days}
 
 
 def _zone_series(
