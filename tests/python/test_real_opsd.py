@@ -38,7 +38,7 @@ def build(tmp_path, time_series_gz):
     raw_file = land(time_series_gz, raw_dir, "time_series_60min_singleindex.csv")
     land(FR_WEATHER, raw_dir, "weather_data.csv")
     warehouse = tmp_path / "real.duckdb"
-    run = run_dbt(["build", "--select", "+int_opsd__zone_hours"],
+    run = run_dbt(["build", "--select", "+fct_spike_features", "--exclude", "test_type:unit"],
                   warehouse=warehouse, raw_dir=raw_dir, work_dir=tmp_path)
     assert run.success, run.failure_text()
     return warehouse, pd.read_csv(raw_file, dtype=str, keep_default_na=False)
@@ -82,6 +82,20 @@ def test_real_german_extract_keeps_every_region_and_value(tmp_path):
                                        check_index_type=False, check_freq=False)
     # OPSD leaves 24 load forecasts of 2018 empty: flagged, not dropped.
     assert int(de["is_load_forecast_missing"].sum()) == 24
+
+    # The file ends with the last price; the mart adds the next delivery day to score.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        score = con.sql("select target_ts_utc, price_lag_24h, load_actual_mw_mean_24h "
+                        "from fct_spike_features where zone = 'DE_LU' and split = 'score' "
+                        "order by 1").df()
+    assert len(score) == 24
+    assert score["target_ts_utc"].min() == prices.index.max() + pd.Timedelta(hours=1)
+    assert score["price_lag_24h"].notna().all()
+    assert score["load_actual_mw_mean_24h"].notna().all()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        mart_zones = {z for (z,) in con.sql("select distinct zone from fct_spike_features"
+                                            ).fetchall()}
+    assert mart_zones == {"DE_LU"}  # control areas and DE publish no price here
 
 
 @needs_real_data

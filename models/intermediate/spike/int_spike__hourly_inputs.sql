@@ -1,4 +1,4 @@
--- The series the spike mart is built from, one row per zone and UTC hour on a
+-- The series the spike mart is built from, one row per priced zone and UTC hour on a
 -- complete spine that runs through the delivery day after the zone's last published
 -- price (the day to forecast), with the time each value became public:
 --   price of hour h: after the day-ahead auction for h's delivery day, i.e. the gate
@@ -59,6 +59,8 @@ spine as (
         select zone, country, timezone, ts_utc, price_eur_mwh, load_actual_mw, load_forecast_mw,
                solar_mw, wind_onshore_mw, wind_offshore_mw, temperature_c
         from hours
+        -- a price-spike mart: regions that publish no price (control areas) stay out
+        where zone in (select zone from zones where last_price_ts_utc is not null)
         union all
         select zone, country, timezone, ts_utc, null, null, null, null, null, null, null
         from to_forecast
