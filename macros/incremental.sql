@@ -7,16 +7,19 @@
     back (rolling windows) read that much more input but write only from `since` on.
 -#}
 
-{% macro incremental_since(time_column, lookback_hours=none) -%}
-    {#- The first hour to re-process, as 'YYYY-MM-DD HH:MM:SS', or none on a full build. -#}
+{% macro incremental_since(time_column, also_from=none) -%}
+    {#- The first hour to re-process, as 'YYYY-MM-DD HH:MM:SS', or none on a full build.
+        also_from: a query for an earlier hour that must be re-processed too. -#}
     {#- unit tests run without a relation of their own: they always see a full build -#}
     {%- if not execute or model.resource_type == 'unit_test' -%}{{ return(none) }}{%- endif -%}
     {%- if not is_incremental() -%}{{ return(none) }}{%- endif -%}
-    {%- set lookback = var('incremental_lookback_hours') if lookback_hours is none
-        else lookback_hours -%}
+    {%- set lookback_start = "(select max(" ~ time_column ~ ") - "
+        ~ hours(var('incremental_lookback_hours')) ~ " from " ~ this ~ ")" -%}
+    {%- if also_from -%}
+        {%- set lookback_start = "least(" ~ lookback_start ~ ", (" ~ also_from ~ "))" -%}
+    {%- endif -%}
     {%- set result = run_query(
-        "select strftime(max(" ~ time_column ~ ") - " ~ hours(lookback)
-        ~ ", '%Y-%m-%d %H:%M:%S') from " ~ this) -%}
+        "select strftime(" ~ lookback_start ~ ", '%Y-%m-%d %H:%M:%S')") -%}
     {%- set since = result.columns[0].values()[0] -%}
     {{ return(since) }}
 {%- endmacro %}

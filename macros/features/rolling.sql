@@ -2,7 +2,8 @@
     Rolling statistics over time windows ending at (and including) the current hour,
     on a complete hourly spine: a frame of `hours` rows is exactly `hours` hours.
     Nulls inside the window are skipped (the statistic covers the hours published).
-    Statistics: mean, std (sample), min, max, and p<NN> quantiles (e.g. p90).
+    Statistics: mean, std (sample), min, max, count (of published values), and p<NN>
+    quantiles (e.g. p90).
 -#}
 
 {% macro rolling_stat(column, stat, hours, partition_by='zone', order_by='ts_utc') -%}
@@ -12,11 +13,12 @@
     {%- elif stat == 'std' -%} stddev_samp({{ column }}) {{ frame }}
     {%- elif stat == 'min' -%} min({{ column }}) {{ frame }}
     {%- elif stat == 'max' -%} max({{ column }}) {{ frame }}
+    {%- elif stat == 'count' -%} count({{ column }}) {{ frame }}
     {%- elif stat.startswith('p') and stat[1:] | int > 0 -%}
         {{ rolling_quantile(column, (stat[1:] | int) / 100, frame) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "rolling_stat: unknown statistic '" ~ stat ~ "' (mean, std, min, max, pNN)") }}
+            "rolling_stat: unknown statistic '" ~ stat ~ "' (mean, std, min, max, count, pNN)") }}
     {%- endif -%}
 {%- endmacro %}
 

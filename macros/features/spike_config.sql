@@ -6,8 +6,14 @@
 
 {% macro spike_origin_features() -%}
     {%- set features = [] -%}
+    {%- set classes = var('spike_availability')['series'] -%}
     {%- for series, stats in var('spike_origin_series').items() -%}
-        {%- set anchor = 'price' if series == 'price_eur_mwh' else 'actual' -%}
+        {%- set anchor = classes.get(series) -%}
+        {%- if anchor not in ['price', 'actual'] -%}
+            {{ exceptions.raise_compiler_error(
+                "var spike_availability.series must say when " ~ series ~ " is public: "
+                ~ "price or actual, not " ~ anchor) }}
+        {%- endif -%}
         {%- do features.append({'name': series ~ '_last', 'series': series, 'kind': 'last',
                                 'anchor': anchor}) -%}
         {%- for hours in var('spike_windows_hours') -%}
@@ -32,12 +38,21 @@
     {{ return(reaches | max) }}
 {%- endmacro %}
 
+{% macro spike_min_gap_hours() -%}
+    {#- Hours between a training target and the first validation/test target such that no
+        row on one side shares data with a row on the other: the longest lead time, the
+        actuals' publication lag, and the longest reach back of any feature or label. -#}
+    {{ return(spike_max_lead_hours() + 1
+        + var('spike_availability')['actuals_publication_delay_hours']
+        + spike_max_lookback_hours()) }}
+{%- endmacro %}
+
 {% macro spike_max_lead_hours() -%}
     {%- set origin = var('spike_forecast_origin') -%}
     {%- if origin['mode'] == 'gate_closure' -%}
         {%- set gate_hour = origin['gate_closure_local_time'].split(':')[0] | int -%}
-        {#- the last hour of D starts 35 h after a 12:00 gate closure; +1 on the 25-hour day -#}
-        {{ return(49 - gate_hour) }}
+        {#- the last hour of D starts 35 h after a 12:00 gate closure, 36 h on the 25-hour day -#}
+        {{ return(48 - gate_hour) }}
     {%- else -%}
         {{ return(origin['horizon_hours']) }}
     {%- endif -%}

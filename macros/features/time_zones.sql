@@ -25,3 +25,16 @@
     {#- An interval of n hours (n a number or SQL expression). -#}
     ({{ n }}) * interval 1 hour
 {%- endmacro %}
+
+{% macro gate_closure_utc(local_date, timezone) -%}
+    {#- UTC gate closure of the day-ahead auction for a delivery day: the day before, at
+        var spike_forecast_origin.gate_closure_local_time in the zone's local time. -#}
+    {{ local_to_utc("cast(" ~ local_date ~ " as date) - 1 + time '"
+        ~ var('spike_forecast_origin')['gate_closure_local_time'] ~ "'", timezone) }}
+{%- endmacro %}
+
+{% macro end_of_local_day_utc(local_date, timezone) -%}
+    {#- UTC start of the last hour of a local calendar day (23 or 25 hours on DST days). -#}
+    ({{ local_to_utc("cast(cast(" ~ local_date ~ " as date) + 1 as timestamp)", timezone) }}
+        - interval 1 hour)
+{%- endmacro %}

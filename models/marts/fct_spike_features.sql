@@ -6,17 +6,27 @@
 -- Column roles (key / feature / label) are declared in the contract YAML. Incremental
 -- runs rebuild the targets from the look-back on (labels arrive a day after scoring).
 {{ config(unique_key='target_ts_utc') }}
-{%- set since = incremental_since('target_ts_utc') %}
+{#- incremental: from the look-back, or from the oldest target still waiting for its label -#}
+{%- set since = incremental_since('target_ts_utc',
+    also_from="select min(target_ts_utc) from " ~ this ~ " where split = 'score'") %}
 {%- set origin_cfg = var('spike_forecast_origin') %}
 {%- set availability = var('spike_availability') %}
 {%- set rule = var('spike_rule') %}
 {%- set split = var('spike_split') %}
 {%- set features = spike_origin_features() %}
-{%- set gap_needed = spike_max_lead_hours() + (var('spike_windows_hours') | max) %}
+{%- set gap_needed = spike_min_gap_hours() %}
 {%- if split['gap_hours'] < gap_needed %}
     {{ exceptions.raise_compiler_error(
         "var spike_split.gap_hours is " ~ split['gap_hours'] ~ " h; it must cover the longest "
-        ~ "lead time plus the longest window, " ~ gap_needed ~ " h") }}
+        ~ "lead time, the actuals' delay and the longest reach back, " ~ gap_needed ~ " h") }}
+{%- endif %}
+{%- if origin_cfg['mode'] == 'fixed_horizon' and origin_cfg['horizon_hours'] < 36 %}
+    {#- a shorter horizon would make the target day's auction result public at the origin,
+        so the target's own price would be a feature -#}
+    {{ exceptions.raise_compiler_error(
+        "var spike_forecast_origin.horizon_hours must be at least 36 (the day-ahead "
+        ~ "auction's longest lead); " ~ origin_cfg['horizon_hours'] ~ " h would put the "
+        ~ "target's own published price among its features") }}
 {%- endif %}
 {%- if rule['method'] not in ['trailing_mean_sd', 'absolute'] %}
     {{ exceptions.raise_compiler_error(
@@ -35,8 +45,10 @@ windows as (
 
     select * from {{ ref('int_spike__windows') }}
     {%- if since %}
-    -- incremental: anchors lie at most the longest lead time plus a day before a target
-    where ts_utc >= {{ shift_hours(since, spike_max_lead_hours() + 24) }}
+    -- incremental: an anchor lies at most the longest lead time plus the actuals' delay
+    -- before its target
+    where ts_utc >= {{ shift_hours(since, spike_max_lead_hours() + 1
+        + availability['actuals_publication_delay_hours']) }}
     {%- endif %}
 
 ),
@@ -44,6 +56,12 @@ windows as (
 holidays as (
 
     select * from {{ ref('public_holidays') }}
+
+),
+
+holiday_countries as (
+
+    select distinct country from holidays
 
 ),
 
@@ -61,8 +79,7 @@ targets as (
         zone,
         ts_utc as target_ts_utc,
         {%- if origin_cfg['mode'] == 'gate_closure' %}
-        {{ local_to_utc("cast(ts_local as date) - 1 + time '"
-            ~ origin_cfg['gate_closure_local_time'] ~ "'", 'timezone') }}
+        {{ gate_closure_utc('ts_local', 'timezone') }}
         {%- elif origin_cfg['mode'] == 'fixed_horizon' %}
         ts_utc - {{ hours(origin_cfg['horizon_hours']) }}
         {%- else %}
@@ -93,11 +110,11 @@ origins as (
         forecast_origin_ts_utc
             - {{ hours(1 + availability['actuals_publication_delay_hours']) }}
             as actual_anchor_ts_utc,
-        {{ local_to_utc(
-            "cast(cast(origin_local_less_delay as date) + case when origin_local_less_delay"
+        {{ end_of_local_day_utc(
+            "cast(origin_local_less_delay as date) + case when origin_local_less_delay"
             ~ " >= cast(origin_local_less_delay as date) + time '"
-            ~ origin_cfg['gate_closure_local_time'] ~ "' then 2 else 1 end as timestamp)",
-            'timezone') }} - interval 1 hour as price_anchor_ts_utc
+            ~ origin_cfg['gate_closure_local_time'] ~ "' then 1 else 0 end",
+            'timezone') }} as price_anchor_ts_utc
     from (
         select distinct
             zone,
@@ -120,7 +137,8 @@ origin_features as (
         {{ 'price_window' if f.anchor == 'price' else 'actual_window' }}.{{ f.name }},
         {%- endfor %}
         price_window.spike_rule_price_mean,
-        price_window.spike_rule_price_std
+        price_window.spike_rule_price_std,
+        price_window.spike_rule_price_count
     from origins
     left join windows as actual_window
         on origins.zone = actual_window.zone
@@ -142,7 +160,8 @@ assembled as (
         ---------- features: known ahead for the target hour
         cast({{ dbt.datediff('targets.forecast_origin_ts_utc', 'targets.target_ts_utc', 'hour') }}
             as integer) as lead_hours,
-        {{ calendar_features('targets.ts_local', 'holidays.holiday_date') }},
+        {{ calendar_features('targets.ts_local', 'holidays.holiday_date',
+            'holiday_countries.country') }},
         {{ available_value('targets.load_forecast_mw', 'targets.load_forecast_available_at_utc',
             'targets.forecast_origin_ts_utc') }} as load_forecast_mw,
 
@@ -161,8 +180,10 @@ assembled as (
         ---------- labels
         targets.price_eur_mwh,
         {%- if rule['method'] == 'trailing_mean_sd' %}
-        origin_features.spike_rule_price_mean
-            + {{ rule['k_sd'] }} * origin_features.spike_rule_price_std
+        case when origin_features.spike_rule_price_count >= {{ rule['min_observations'] }}
+            then origin_features.spike_rule_price_mean
+                + {{ rule['k_sd'] }} * origin_features.spike_rule_price_std
+        end
         {%- else %}
         cast({{ rule['absolute_eur_mwh'] }} as double)
         {%- endif %} as spike_threshold_eur_mwh,
@@ -188,6 +209,8 @@ assembled as (
     left join holidays
         on targets.country = holidays.country
         and cast(targets.ts_local as date) = holidays.holiday_date
+    left join holiday_countries
+        on targets.country = holiday_countries.country
     left join last_observed
         on targets.zone = last_observed.zone
 

@@ -75,7 +75,7 @@ def public_holidays(country: str, first_year: int = FIRST_YEAR,
                 continue  # abolished from 2024
             if country == "NL" and name == "Koningsdag" and day.isoweekday() == 7:
                 day -= timedelta(days=1)  # moved to Saturday when 27 April is a Sunday
-            days[day] = name
+            days[day] = f"{days[day]} / {name}" if day in days else name
         if country == "DE" and year == 2017:
             days[date(2017, 10, 31)] = "Reformationstag (500 years, nation-wide)"
     return sorted(days.items())

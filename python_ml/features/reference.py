@@ -1,14 +1,15 @@
 """An independent pandas implementation of a handful of spike-mart features.
 
-Used only as an oracle (tests/python/test_feature_oracle.py) and as the pandas baseline of
-the benchmark, never by the product. It starts from the raw OPSD CSV files, not from the
-warehouse, and is written differently from the SQL on purpose: time-based rolling windows
-on a reindexed UTC grid instead of row frames, availability by binary search over
-publication times instead of anchor arithmetic, and pandas' own time-zone handling.
+Used only as the oracle of tests/python/test_feature_oracle.py, never by the product (the
+benchmark's pandas engine runs the benchmark's own fixed workload). It starts from the raw
+OPSD CSV files, not from the warehouse, and is written differently from the SQL on purpose:
+time-based rolling windows on a reindexed UTC grid instead of row frames, availability by
+binary search over publication times instead of anchor arithmetic, and pandas' own
+time-zone handling.
 
 Defaults mirror dbt_project.yml's vars (gate closure 12:00 local, price published 1 h after
 it, actuals 1 h after the end of their hour, load forecasts 2 h before the gate closure,
-spike rule mean + 2.5 sd over 672 h).
+spike rule mean + 2.5 sd over 672 h with at least 168 prices).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Availability:
     load_forecast_lead_hours: int = 2
     spike_window_hours: int = 672
     spike_k_sd: float = 2.5
+    spike_min_observations: int = 168
 
 
 def read_zone_series(time_series_csv: Path, zone: str) -> pd.DataFrame:
@@ -60,7 +62,7 @@ def read_zone_series(time_series_csv: Path, zone: str) -> pd.DataFrame:
     for name in SERIES:
         if name not in frame:
             frame[name] = np.nan
-    frame.attrs["has_offshore"] = "wind_offshore" in columns
+    frame.attrs["published"] = set(columns)
     return frame
 
 
@@ -70,8 +72,8 @@ def gate_closure_utc(local_dates: pd.Series, tz: str, gate: str) -> pd.Series:
     return naive.dt.tz_localize(tz).dt.tz_convert("UTC")
 
 
-def reference_features(time_series_csv: Path, zone: str, tz: str, country: str,
-                       holidays: set[pd.Timestamp],
+def reference_features(time_series_csv: Path, zone: str, tz: str,
+                       holidays: set[pd.Timestamp] | None,
                        rules: Availability = Availability()) -> pd.DataFrame:
     """One row per target hour of the zone's grid with the REFERENCE_COLUMNS."""
     frame = read_zone_series(time_series_csv, zone)
@@ -112,7 +114,10 @@ def reference_features(time_series_csv: Path, zone: str, tz: str, country: str,
 
     out["price_eur_mwh_mean_24h"] = at_price_anchor(price_mean_24)
     out["price_eur_mwh_std_168h"] = at_price_anchor(price_std_168)
-    threshold = at_price_anchor(rule_mean) + rules.spike_k_sd * at_price_anchor(rule_std)
+    rule_count = price.rolling(f"{rules.spike_window_hours}h", min_periods=1).count()
+    threshold = np.where(at_price_anchor(rule_count) >= rules.spike_min_observations,
+                         at_price_anchor(rule_mean) + rules.spike_k_sd * at_price_anchor(rule_std),
+                         np.nan)
 
     # actuals: known at the end of their hour plus the delay
     actual_available = (hours + pd.Timedelta(hours=1 + rules.actuals_delay_hours)).to_numpy()
@@ -124,15 +129,21 @@ def reference_features(time_series_csv: Path, zone: str, tz: str, country: str,
         return np.where(actual_ok, series.to_numpy()[actual_pos], np.nan)
 
     load = frame["load"]
-    residual = (load - frame["solar"] - frame["wind_onshore"]
-                - frame["wind_offshore"].fillna(0.0))
+
+    def generation(name: str) -> pd.Series | float:
+        # a series the zone never publishes counts as none; a gap in one it does stays NaN
+        return frame[name] if name in frame.attrs["published"] else 0.0
+
+    residual = load - generation("solar") - generation("wind_onshore") - generation(
+        "wind_offshore")
     out["load_actual_mw_mean_24h"] = at_actual_anchor(load.rolling("24h", min_periods=1).mean())
     out["load_actual_mw_max_168h"] = at_actual_anchor(load.rolling("168h", min_periods=1).max())
     out["residual_load_mw_last"] = at_actual_anchor(residual)
 
     out["hour_of_day"] = local.hour
     out["day_of_week"] = local.day_of_week + 1
-    out["is_public_holiday"] = local_date.isin(holidays).to_numpy()
+    out["is_public_holiday"] = (local_date.isin(holidays).to_numpy() if holidays is not None
+                                else pd.array([None] * len(hours), dtype="boolean"))
     out["spike_threshold_eur_mwh"] = threshold
     target_price = price.to_numpy()
     out["is_spike"] = pd.array(

@@ -13,7 +13,7 @@ from conftest import PROJECT_DIR, run_dbt
 
 pytestmark = pytest.mark.slow
 
-T = pd.Timestamp("2017-01-20 13:00")  # UTC, mid-sample and off any gate closure
+T = pd.Timestamp("2017-01-20 11:00:30")  # UTC, 30 s after a gate closure (12:00 CET)
 CALENDAR = {"lead_hours", "hour_of_day", "day_of_week", "month", "is_weekend",
             "is_public_holiday"}
 # published value -> perturbed value, by OPSD variable family

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 ZONES = {"DE_LU": ("Europe/Berlin", "DE"), "FR": ("Europe/Paris", "FR"),
          "NL": ("Europe/Amsterdam", "NL")}
 GAP_HOURS = ("2018-05-10T03:00:00Z", "2018-05-10T09:00:00Z")  # DE_LU publishes nothing
+SPLIT = {"validation_start": "2018-06-01", "test_start": "2018-09-01", "gap_hours": 720}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,8 @@ def oracle_build(tmp_path_factory):
 
     warehouse = work / "oracle.duckdb"
     run = run_dbt(["build", "--select", "+fct_spike_features", "--exclude", "test_type:unit"],
-                  warehouse=warehouse, raw_dir=raw_dir, work_dir=work)
+                  warehouse=warehouse, raw_dir=raw_dir, work_dir=work,
+                  extra_vars={"spike_split": SPLIT})
     assert run.success, run.failure_text()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         mart = con.sql("select * from fct_spike_features").df()
@@ -67,8 +69,7 @@ def test_sql_features_equal_the_pandas_reference(oracle_build, zone):
                            parse_dates=["holiday_date"])
     tz, country = ZONES[zone]
     expected = reference_features(
-        path, zone, tz, country,
-        set(holidays.loc[holidays["country"] == country, "holiday_date"]))
+        path, zone, tz, set(holidays.loc[holidays["country"] == country, "holiday_date"]))
     actual = mart[mart["zone"] == zone]
     # the mart's spine may run one delivery day further (the day to score); compare the
     # reference's hours, and require the mart to have every one of them
@@ -89,3 +90,23 @@ def test_sql_features_equal_the_pandas_reference(oracle_build, zone):
             assert np.allclose(want, got, rtol=1e-9, atol=1e-9, equal_nan=True), column
     assert merged["is_spike"].fillna(False).astype(bool).any()
     assert merged["is_public_holiday"].astype(bool).any()
+
+
+def test_split_labels_follow_the_boundary_dates(oracle_build):
+    _, mart = oracle_build
+    gap = pd.Timedelta(hours=SPLIT["gap_hours"])
+    validation, test = pd.Timestamp(SPLIT["validation_start"]), pd.Timestamp(SPLIT["test_start"])
+    last_price = mart.loc[mart["price_eur_mwh"].notna()].groupby("zone")["target_ts_utc"].max()
+    expected = pd.Series("test", index=mart.index)
+    target = mart["target_ts_utc"]
+    expected[target < test] = "gap"
+    expected[target < test - gap] = "validation"
+    expected[target < validation] = "gap"
+    expected[target < validation - gap] = "train"
+    expected[target > mart["zone"].map(last_price)] = "score"
+    assert (mart["split"] == expected).all()
+    assert set(mart["split"]) == {"train", "gap", "validation", "test", "score"}
+    # labels exist wherever a price and enough history do, and never for rows to score
+    assert mart.loc[mart["split"] == "score", "is_spike"].isna().all()
+    labelled = mart["price_eur_mwh"].notna() & mart["spike_threshold_eur_mwh"].notna()
+    assert mart.loc[labelled, "is_spike"].notna().all()

@@ -9,7 +9,6 @@
 {%- set since = incremental_since('ts_utc') %}
 {%- set origin = var('spike_forecast_origin') %}
 {%- set availability = var('spike_availability') %}
-{%- set gate_time = origin['gate_closure_local_time'] %}
 
 with
 
@@ -26,7 +25,12 @@ zones as (
         any_value(country) as country,
         any_value(timezone) as timezone,
         max(ts_utc) as last_ts_utc,
-        max(ts_utc) filter (where price_eur_mwh is not null) as last_price_ts_utc
+        max(ts_utc) filter (where price_eur_mwh is not null) as last_price_ts_utc,
+        -- generation a zone never publishes counts as none in the derived series; a gap
+        -- in a series it does publish stays a gap (null)
+        count(solar_mw) > 0 as publishes_solar,
+        count(wind_onshore_mw) > 0 as publishes_wind_onshore,
+        count(wind_offshore_mw) > 0 as publishes_wind_offshore
     from hours
     group by zone
 
@@ -43,9 +47,9 @@ to_forecast as (
     from (
         select
             *,
-            {{ local_to_utc(
-                "cast(cast(" ~ utc_to_local('last_price_ts_utc', 'timezone') ~ " as date) + 2"
-                ~ " as timestamp)", 'timezone') }} - interval 1 hour as scoring_end_ts_utc
+            {{ end_of_local_day_utc(
+                "cast(" ~ utc_to_local('last_price_ts_utc', 'timezone') ~ " as date) + 1",
+                'timezone') }} as scoring_end_ts_utc
         from zones
         where last_price_ts_utc is not null
     )
@@ -74,9 +78,15 @@ spine as (
 localized as (
 
     select
-        *,
-        {{ utc_to_local('ts_utc', 'timezone') }} as ts_local
+        spine.*,
+        {{ utc_to_local('spine.ts_utc', 'spine.timezone') }} as ts_local,
+        case when zones.publishes_solar then spine.solar_mw else 0 end as solar_or_none,
+        case when zones.publishes_wind_onshore then spine.wind_onshore_mw else 0 end
+            as wind_onshore_or_none,
+        case when zones.publishes_wind_offshore then spine.wind_offshore_mw else 0 end
+            as wind_offshore_or_none
     from spine
+    inner join zones using (zone)
 
 ),
 
@@ -95,17 +105,15 @@ derived as (
         load_actual_mw,
         load_forecast_mw,
         solar_mw,
-        wind_onshore_mw + coalesce(wind_offshore_mw, 0) as wind_mw,
-        load_actual_mw - solar_mw - wind_onshore_mw - coalesce(wind_offshore_mw, 0)
+        wind_onshore_or_none + wind_offshore_or_none as wind_mw,
+        load_actual_mw - solar_or_none - wind_onshore_or_none - wind_offshore_or_none
             as residual_load_mw,
-        (solar_mw + wind_onshore_mw + coalesce(wind_offshore_mw, 0))
+        (solar_or_none + wind_onshore_or_none + wind_offshore_or_none)
             / nullif(load_actual_mw, 0) as renewable_share,
         temperature_c,
 
         ---------- publication times
-        {{ local_to_utc(
-            "cast(ts_local as date) - 1 + time '" ~ gate_time ~ "'", 'timezone') }}
-            as gate_closure_ts_utc
+        {{ gate_closure_utc('ts_local', 'timezone') }} as gate_closure_ts_utc
     from localized
 
 )

@@ -41,6 +41,8 @@ windows as (
         ---------- spike rule: trailing price statistics
         {{ rolling_stat('price_eur_mwh', 'mean', rule['window_hours']) }} as spike_rule_price_mean,
         {{ rolling_stat('price_eur_mwh', 'std', rule['window_hours']) }} as spike_rule_price_std,
+        {{ rolling_stat('price_eur_mwh', 'count', rule['window_hours']) }}
+            as spike_rule_price_count,
 
         ---------- target-hour price lags and when each lagged price was published
         {%- for lag in var('spike_price_lags_hours') %}
