@@ -5,6 +5,8 @@
     time column). The look-back covers late values: the live feed's last day carries load
     forecasts first and actuals and prices a day later. Models whose values reach further
     back (rolling windows) read that much more input but write only from `since` on.
+    Tables are written ordered by time first, so a time filter skips whole row groups
+    (DuckDB keeps min/max per row group); ordered by zone, every group spans all hours.
 -#}
 
 {% macro incremental_since(time_column, also_from=none) -%}

@@ -64,4 +64,4 @@ select
     country,
     timezone
 from spine
-order by zone, ts_utc
+order by ts_utc, zone

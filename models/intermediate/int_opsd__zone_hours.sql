@@ -138,4 +138,4 @@ joined as (
 )
 
 select * from joined
-order by zone, ts_utc
+order by ts_utc, zone

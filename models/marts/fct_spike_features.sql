@@ -221,4 +221,4 @@ select
     price_eur_mwh > spike_threshold_eur_mwh as is_spike,
     split
 from assembled
-order by zone, target_ts_utc
+order by target_ts_utc, zone

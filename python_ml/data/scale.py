@@ -109,6 +109,7 @@ from python_ml.data.opsd_sample import (
     _holidays,
     _iso_utc,
     _missing_mask,
+    _power_curve,
     _prices,
     _sha256,
     _spec_to_json,
@@ -493,12 +494,6 @@ class _SmoothAR:
 
     def __call__(self, innovations: np.ndarray) -> np.ndarray:
         return self.smooth(self.slow(innovations)) / self.norm
-
-
-def _power_curve(speed: np.ndarray) -> np.ndarray:
-    floor = 1.0 / (1.0 + math.exp(9.5 / 2.1))
-    raw = 1.0 / (1.0 + np.exp(-(speed - 9.5) / 2.1))
-    return np.clip((raw - floor) / (1.0 - floor), 0.0, 0.9)
 
 
 # --------------------------------------------------------------------------- synthetic model

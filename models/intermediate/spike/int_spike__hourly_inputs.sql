@@ -129,4 +129,4 @@ select
         - {{ hours(availability['load_forecast_lead_hours']) }}
         as load_forecast_available_at_utc
 from derived
-order by zone, ts_utc
+order by ts_utc, zone

@@ -59,4 +59,4 @@ select * from windows
 {%- if since %}
 where ts_utc >= timestamp '{{ since }}'
 {%- endif %}
-order by zone, ts_utc
+order by ts_utc, zone
