@@ -36,7 +36,7 @@ lagged as (
         {%- for lag in lags %}
         {{ lag_hours('price_eur_mwh', lag) }} as price_lag_{{ lag }}h,
         {%- endfor %}
-        {{ calendar_features('ts_local', 'null') }}
+        {{ calendar_features('ts_local', 'null', 'null') }}
     from inputs
 
 ),

@@ -16,6 +16,7 @@ with
 source as (
 
     select
+        -- file order: DuckDB keeps a CSV scan's rows in file order (preserve_insertion_order)
         row_number() over () + 1 as source_line,
         *
     from {{ source('opsd', 'time_series_60min_singleindex') }}
