@@ -57,3 +57,37 @@
         {{ return(origin['horizon_hours']) }}
     {%- endif -%}
 {%- endmacro %}
+
+{% macro spike_definition_json() -%}
+    {#- The vars that define what the spike mart's rows contain, as canonical JSON. -#}
+    {%- set names = ['spike_forecast_origin', 'spike_availability', 'spike_price_lags_hours',
+        'spike_windows_hours', 'spike_origin_series', 'spike_ramps_hours', 'spike_rule',
+        'spike_split'] -%}
+    {%- set definition = {} -%}
+    {%- for name in names -%}
+        {%- do definition.update({name: var(name)}) -%}
+    {%- endfor -%}
+    {{ return(tojson(definition, sort_keys=true)) }}
+{%- endmacro %}
+
+{% macro assert_spike_definition_unchanged() -%}
+    {#-
+        An incremental run keeps rows before its look-back as they are, so it must not
+        follow a change of the vars that define them: compare with the definition the
+        last build recorded in feature_schema_versions and stop with the way out.
+    -#}
+    {%- if not execute or model.resource_type == 'unit_test' or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set record = adapter.get_relation(this.database, this.schema, 'feature_schema_versions') -%}
+    {%- if record is none -%}{{ return(none) }}{%- endif -%}
+    {%- set result = run_query("select definition_json from " ~ record
+        ~ " order by schema_version desc limit 1") -%}
+    {%- set recorded = result.columns[0].values() | first if result.rows | length else none -%}
+    {%- if recorded is not none and recorded != spike_definition_json() -%}
+        {{ exceptions.raise_compiler_error(
+            this.identifier ~ ": the spike vars changed since the last build [rule: "
+            ~ "definition_unchanged]; an incremental run would mix old and new rows. Rebuild: "
+            ~ "dbt build --full-refresh --select int_spike__hourly_inputs+") }}
+    {%- endif -%}
+{%- endmacro %}

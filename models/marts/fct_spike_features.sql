@@ -6,6 +6,7 @@
 -- Column roles (key / feature / label) are declared in the contract YAML. Incremental
 -- runs rebuild the targets from the look-back on (labels arrive a day after scoring).
 {{ config(unique_key='target_ts_utc') }}
+{%- do assert_spike_definition_unchanged() %}
 {#- incremental: from the look-back, or from the oldest target still waiting for its label -#}
 {%- set since = incremental_since('target_ts_utc',
     also_from="select min(target_ts_utc) from " ~ this ~ " where split = 'score'") %}

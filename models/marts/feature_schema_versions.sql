@@ -1,7 +1,10 @@
 -- The feature mart's schema as built (ordered column names and types, from the
--- warehouse) with each column's role (from the contract YAML's meta.role), and a
--- stable hash of it. Append-only: a build adds a row only when the hash is new.
-{{ config(materialized='incremental', on_schema_change='fail', tags=['features']) }}
+-- warehouse) with each column's role (from the contract YAML's meta.role), a stable hash
+-- of it, and the vars that define the mart's rows (spike_definition_json). Append-only:
+-- a build adds a row only when the schema or the definition is new; --full-refresh
+-- leaves this history alone (full_refresh=false).
+{{ config(materialized='incremental', on_schema_change='fail', full_refresh=false,
+          tags=['features']) }}
 {%- set mart = ref('fct_spike_features') %}
 {%- set roles = {} %}
 {%- if execute %}
@@ -68,26 +71,42 @@ schema_now as (
             as key_columns
     from described
 
+),
+
+recorded as (
+
+    select
+        schema_now.*,
+        '{{ spike_definition_json() }}' as definition_json,
+        sha256('{{ spike_definition_json() }}') as definition_hash
+    from schema_now
+
 )
 
 select
-    schema_now.model_name,
+    recorded.model_name,
     {%- if is_incremental() %}
     coalesce((select max(schema_version) from {{ this }}
-              where model_name = schema_now.model_name), 0) + 1 as schema_version,
+              where model_name = recorded.model_name), 0) + 1 as schema_version,
     {%- else %}
     1 as schema_version,
     {%- endif %}
-    schema_now.schema_hash,
-    schema_now.columns_json,
-    schema_now.feature_columns,
-    schema_now.label_columns,
-    schema_now.key_columns,
+    recorded.schema_hash,
+    recorded.columns_json,
+    recorded.feature_columns,
+    recorded.label_columns,
+    recorded.key_columns,
+    recorded.definition_hash,
+    recorded.definition_json,
     cast(timezone('UTC', now()) as timestamp) as recorded_at_utc,
     '{{ invocation_id }}' as dbt_invocation_id
-from schema_now
+from recorded
 {%- if is_incremental() %}
-where schema_now.schema_hash not in (
-    select schema_hash from {{ this }} where model_name = schema_now.model_name
+where not exists (
+    select 1 from {{ this }} as previous
+    where previous.model_name = recorded.model_name
+      and previous.schema_hash = recorded.schema_hash
+      and previous.definition_hash = recorded.definition_hash
+      and previous.schema_version = (select max(schema_version) from {{ this }})
 )
 {%- endif %}

@@ -80,3 +80,24 @@ def test_a_column_without_a_role_fails_the_schema_record(warehouse, sample_raw_d
     assert not run.success
     assert "column month: meta.role must be key, feature or label" in \
         run.messages["feature_schema_versions"]
+
+
+def test_changed_definition_needs_a_full_refresh_and_is_recorded(
+        warehouse, sample_raw_dir, tmp_path):
+    stricter = {"spike_rule": {"method": "trailing_mean_sd", "window_hours": 672, "k_sd": 3.0,
+                               "min_observations": 168, "absolute_eur_mwh": 150}}
+    args = ["build", "--select", "int_spike__hourly_inputs+", "--exclude", "test_type:unit"]
+    run = run_dbt(args, warehouse=warehouse, raw_dir=sample_raw_dir, work_dir=tmp_path / "w1",
+                  extra_vars=stricter)
+    assert not run.success
+    assert "[rule: definition_unchanged]" in run.messages["int_spike__hourly_inputs"]
+
+    run = run_dbt([*args, "--full-refresh"], warehouse=warehouse, raw_dir=sample_raw_dir,
+                  work_dir=tmp_path / "w2", extra_vars=stricter)
+    assert run.success, run.failure_text()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql("select schema_version, schema_hash, definition_json "
+                       "from feature_schema_versions order by 1").fetchall()
+    assert [r[0] for r in rows] == [1, 2]  # the history survives --full-refresh
+    assert rows[0][1] == rows[1][1]  # same columns, new definition
+    assert '"k_sd": 3.0' in rows[1][2] and '"k_sd": 2.5' in rows[0][2]

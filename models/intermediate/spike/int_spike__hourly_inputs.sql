@@ -6,6 +6,7 @@
 --   actuals (load, solar, wind, weather) of hour h: at h + 1 h + the publication delay;
 --   load forecast of hour h: the lead time before its delivery day's gate closure.
 {{ config(unique_key='ts_utc') }}
+{%- do assert_spike_definition_unchanged() %}
 {%- set since = incremental_since('ts_utc') %}
 {%- set origin = var('spike_forecast_origin') %}
 {%- set availability = var('spike_availability') %}

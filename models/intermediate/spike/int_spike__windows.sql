@@ -5,6 +5,7 @@
 -- Also carries the target-hour price lags with their publication times, and the
 -- trailing price statistics of the spike rule.
 {{ config(unique_key='ts_utc') }}
+{%- do assert_spike_definition_unchanged() %}
 {%- set since = incremental_since('ts_utc') %}
 {%- set features = spike_origin_features() %}
 {%- set rule = var('spike_rule') %}
