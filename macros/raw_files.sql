@@ -132,17 +132,18 @@
 {%- endmacro %}
 
 
-{% macro cast_number_or_fail(raw_value, column_name, file, line) -%}
-    {#- Cast a text cell to double, or abort naming file, column, line and rule. -#}
+{% macro number_or_fail(parsed_value, raw_value, column_name, file, line) -%}
+    {#- A text cell already parsed with try_cast(... as double) (parsed_value), or abort
+        naming file, column, line and rule when it is not a finite number. -#}
     case
-        when try_cast({{ raw_value }} as double) is null
+        when {{ parsed_value }} is null
             then {{ raise_raw_error(file, column_name, line,
                 "'''' || " ~ raw_value ~ " || ''' is not a number'",
                 'numeric_value') }}
-        when not isfinite(try_cast({{ raw_value }} as double))
+        when not isfinite({{ parsed_value }})
             then {{ raise_raw_error(file, column_name, line,
                 "'''' || " ~ raw_value ~ " || ''' is not a finite number'",
                 'numeric_value') }}
-        else try_cast({{ raw_value }} as double)
+        else {{ parsed_value }}
     end
 {%- endmacro %}

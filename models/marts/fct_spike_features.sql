@@ -80,7 +80,7 @@ targets as (
         zone,
         ts_utc as target_ts_utc,
         {%- if origin_cfg['mode'] == 'gate_closure' %}
-        {{ gate_closure_utc('ts_local', 'timezone') }}
+        gate_closure_ts_utc
         {%- elif origin_cfg['mode'] == 'fixed_horizon' %}
         ts_utc - {{ hours(origin_cfg['horizon_hours']) }}
         {%- else %}
@@ -100,13 +100,14 @@ targets as (
 
 ),
 
-origins as (
+origin_anchors as (
 
-    -- one row per zone and origin, with the last hour of each series family that was
-    -- public at the origin: actuals end publication-delay + 1 h before it; prices run
-    -- to the end of the last delivery day whose auction results were out
+    -- per time zone and origin (time-zone arithmetic once, not per zone), the last hour
+    -- of each series family that was public at the origin: actuals end the publication
+    -- delay + 1 h before it; prices run to the end of the last delivery day whose auction
+    -- results were out
     select
-        zone,
+        timezone,
         forecast_origin_ts_utc,
         forecast_origin_ts_utc
             - {{ hours(1 + availability['actuals_publication_delay_hours']) }}
@@ -117,15 +118,29 @@ origins as (
             ~ origin_cfg['gate_closure_local_time'] ~ "' then 1 else 0 end",
             'timezone') }} as price_anchor_ts_utc
     from (
-        select distinct
-            zone,
+        select
             timezone,
             forecast_origin_ts_utc,
             {{ utc_to_local(
                 'forecast_origin_ts_utc - ' ~ hours(availability['price_publication_delay_hours']),
                 'timezone') }} as origin_local_less_delay
-        from targets
+        from (select distinct timezone, forecast_origin_ts_utc from targets)
     )
+
+),
+
+origins as (
+
+    -- one row per zone and origin
+    select
+        zone_origins.zone,
+        zone_origins.forecast_origin_ts_utc,
+        origin_anchors.actual_anchor_ts_utc,
+        origin_anchors.price_anchor_ts_utc
+    from (select distinct zone, timezone, forecast_origin_ts_utc from targets) as zone_origins
+    inner join origin_anchors
+        on zone_origins.timezone = origin_anchors.timezone
+        and zone_origins.forecast_origin_ts_utc = origin_anchors.forecast_origin_ts_utc
 
 ),
 

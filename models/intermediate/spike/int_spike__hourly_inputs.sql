@@ -76,18 +76,35 @@ spine as (
 
 ),
 
+clock as (
+
+    -- time-zone arithmetic once per time zone and hour, not once per zone and hour
+    select
+        timezone,
+        ts_utc,
+        ts_local,
+        {{ gate_closure_utc('ts_local', 'timezone') }} as gate_closure_ts_utc
+    from (
+        select timezone, ts_utc, {{ utc_to_local('ts_utc', 'timezone') }} as ts_local
+        from (select distinct timezone, ts_utc from spine)
+    )
+
+),
+
 localized as (
 
     select
         spine.*,
-        {{ utc_to_local('spine.ts_utc', 'spine.timezone') }} as ts_local,
+        clock.ts_local,
+        clock.gate_closure_ts_utc,
         case when zones.publishes_solar then spine.solar_mw else 0 end as solar_or_none,
         case when zones.publishes_wind_onshore then spine.wind_onshore_mw else 0 end
             as wind_onshore_or_none,
         case when zones.publishes_wind_offshore then spine.wind_offshore_mw else 0 end
             as wind_offshore_or_none
     from spine
-    inner join zones using (zone)
+    inner join zones on spine.zone = zones.zone
+    inner join clock on spine.timezone = clock.timezone and spine.ts_utc = clock.ts_utc
 
 ),
 
@@ -114,13 +131,13 @@ derived as (
         temperature_c,
 
         ---------- publication times
-        {{ gate_closure_utc('ts_local', 'timezone') }} as gate_closure_ts_utc
+        gate_closure_ts_utc
     from localized
 
 )
 
 select
-    * exclude (gate_closure_ts_utc),
+    *,
     gate_closure_ts_utc
         + {{ hours(availability['price_publication_delay_hours']) }} as price_available_at_utc,
     ts_utc

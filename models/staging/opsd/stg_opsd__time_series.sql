@@ -47,9 +47,28 @@ local_time_checked as (
 
 unpivoted as (
 
+    -- only the columns that follow the naming convention; empty cells produce no row
     unpivot local_time_checked
-    on columns(* exclude (source_line, source_file, ts_utc))
+    on columns('{{ column_regex }}')
     into name opsd_column value raw_value
+
+),
+
+column_names as (
+
+    -- split each distinct column name once, not once per cell
+    select
+        opsd_column,
+        regexp_extract(opsd_column, '{{ column_regex }}', 1) as zone,
+        regexp_extract(opsd_column, '{{ column_regex }}', 2) as variable
+    from (select distinct opsd_column from unpivoted)
+
+),
+
+parsed as (
+
+    select *, try_cast(raw_value as double) as parsed_value
+    from unpivoted
 
 ),
 
@@ -57,21 +76,21 @@ renamed as (
 
     select
         ---------- keys
-        ts_utc,
-        regexp_extract(opsd_column, '{{ column_regex }}', 1) as zone,
-        regexp_extract(opsd_column, '{{ column_regex }}', 2) as variable,
+        parsed.ts_utc,
+        column_names.zone,
+        column_names.variable,
 
         ---------- values
-        {{ cast_number_or_fail('raw_value', 'opsd_column', 'source_file', 'source_line') }}
-            as value,
+        {{ number_or_fail('parsed.parsed_value', 'parsed.raw_value', 'parsed.opsd_column',
+            'parsed.source_file', 'parsed.source_line') }} as value,
 
         ---------- lineage
-        opsd_column as source_column,
-        source_file,
-        source_line
+        parsed.opsd_column as source_column,
+        parsed.source_file,
+        parsed.source_line
 
-    from unpivoted
-    where regexp_matches(opsd_column, '{{ column_regex }}')
+    from parsed
+    inner join column_names on parsed.opsd_column = column_names.opsd_column
 
 )
 {%- if since %},
