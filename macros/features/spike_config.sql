@@ -80,7 +80,10 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set record = adapter.get_relation(this.database, this.schema, 'feature_schema_versions') -%}
-    {%- if record is none -%}{{ return(none) }}{%- endif -%}
+    {%- if record is none or 'definition_json' not in (
+            adapter.get_columns_in_relation(record) | map(attribute='name') | list) -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set result = run_query("select definition_json from " ~ record
         ~ " order by schema_version desc limit 1") -%}
     {%- set recorded = result.columns[0].values() | first if result.rows | length else none -%}

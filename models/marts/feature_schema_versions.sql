@@ -3,8 +3,11 @@
 -- of it, and the vars that define the mart's rows (spike_definition_json). Append-only:
 -- a build adds a row only when the schema or the definition is new; --full-refresh
 -- leaves this history alone (full_refresh=false).
-{{ config(materialized='incremental', on_schema_change='fail', full_refresh=false,
-          tags=['features']) }}
+{{ config(materialized='incremental', on_schema_change='append_new_columns',
+          full_refresh=false, tags=['features']) }}
+{#- a history recorded before definitions were recorded has no definition_hash yet -#}
+{%- set recorded_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list
+    if execute and is_incremental() else [] %}
 {%- set mart = ref('fct_spike_features') %}
 {%- set roles = {} %}
 {%- if execute %}
@@ -106,7 +109,11 @@ where not exists (
     select 1 from {{ this }} as previous
     where previous.model_name = recorded.model_name
       and previous.schema_hash = recorded.schema_hash
+      {%- if 'definition_hash' in recorded_columns %}
       and previous.definition_hash = recorded.definition_hash
+      {%- else %}
+      and false
+      {%- endif %}
       and previous.schema_version = (select max(schema_version) from {{ this }})
 )
 {%- endif %}
