@@ -34,20 +34,28 @@ What is measured, per size (zone-hours; zones = size / 26,280 hours of 3 years):
    - ``polars``: lazy ``scan_parquet`` -> ``shift`` / ``rolling_mean`` / ``rolling_std`` over
      zone -> ``sink_parquet``.
 
+   With ``--repeat N`` every engine runs N times (interleaved per engine) and the fastest run
+   is reported; all runs are in results.json. Other processes on the machine add noise.
+
    Agreement: every engine's result is compared with duckdb-plain on a sample of rows (all
    rows of the first and the last zone plus a 1 % hash sample), every column, rtol 1e-6
    (nulls must match nulls).
 
 3. Feature mart: ``dbt run --select int_spike__hourly_inputs+ --full-refresh`` (the feature
-   chain: hourly inputs -> windows -> fct_spike_features + feature_schema_versions). Then, on a
+   chain: hourly inputs -> origin features -> fct_spike_features + feature_schema_versions).
+   Then, on a
    copy of the prepared folder (the cache stays clean), one day (24 h) is appended to the raw
    sample (``append_opsd_sample``) and these runs are timed:
    - hourly layer, incremental: ``dbt run --select +int_opsd__zone_hours``
    - feature chain, incremental: ``dbt run --select int_spike__hourly_inputs+``
    - another day appended, then staging -> mart, incremental: ``dbt run --select
      +fct_spike_features`` (staging re-reads and re-validates the whole raw CSV by design)
-   - staging -> mart and the feature chain with ``--full-refresh`` on the same data,
-   and the ratios incremental / full are printed.
+   - staging -> mart with ``--full-refresh`` on the same data,
+   and the ratios incremental / full are printed (the feature chain's reference is its full
+   refresh on the prepared warehouse, two days shorter; ``--rebuild-chain`` also rebuilds it
+   on the appended copy). ``--mart-exclude feature_schema_versions`` leaves a model out of the
+   feature-chain runs (its table is dropped from the bench warehouse first), e.g. while it is
+   broken; the selection actually run is in each log under ``warehouse/bench/<size>/logs``.
 
 Output: one table per size on stdout (workload, engine, rows, seconds, rows/s, peak MiB, ratio
 to duckdb-plain in seconds and memory), agreement and incremental ratios; progress on stderr;
@@ -146,7 +154,9 @@ def engine_pandas(inp: str, out: str) -> int:
         roll = by_zone.rolling(n, min_periods=1)
         res[f"price_mean_{n}h"] = roll.mean().reset_index(level=0, drop=True)
         res[f"price_std_{n}h"] = roll.std().reset_index(level=0, drop=True)
-    resid = df.groupby("zone", sort=False)["residual_load_mw"].rolling(RESIDUAL_WINDOW, min_periods=1)
+    resid = df.groupby("zone", sort=False)["residual_load_mw"].rolling(
+        RESIDUAL_WINDOW, min_periods=1
+    )
     res[f"residual_load_mean_{RESIDUAL_WINDOW}h"] = resid.mean().reset_index(level=0, drop=True)
     res["hour_of_day"] = df["ts_local"].dt.hour.astype("int32")
     res["day_of_week"] = (df["ts_local"].dt.dayofweek + 1).astype("int32")
@@ -195,28 +205,53 @@ def worker_main(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- measuring children
 
 
+# A tiny launcher between the benchmark and each measured command. Linux carries the peak
+# RSS of a process's memory image across fork and exec, so a command forked straight from
+# this (large) parent process would report at least the parent's RSS. The launcher is a
+# fresh, small interpreter: it forks and execs the command, waits for it with os.wait4 and
+# prints the child's wall seconds and peak RSS (KiB) as JSON on the descriptor it is given.
+LAUNCHER = """
+import json, os, sys, time
+fd = int(sys.argv[1])
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - t0
+os.write(fd, json.dumps({"seconds": seconds, "maxrss_kib": usage.ru_maxrss,
+                         "exit": os.waitstatus_to_exitcode(status)}).encode())
+os.close(fd)
+"""
+
+
 def run_measured(cmd: list[str], log_file: Path, env: dict[str, str] | None = None) -> dict:
-    """Run cmd as a child; wall seconds and peak RSS (MiB) of the child, stdout kept."""
+    """Run cmd as a measured child: wall seconds, peak RSS (MiB) and stdout."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    r, w = os.pipe()
     with open(log_file, "w") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=fh, cwd=PROJECT_DIR, env=env)
-        out = b""
-        assert proc.stdout is not None
-        for chunk in iter(lambda: proc.stdout.read(65536), b""):
-            out += chunk
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", LAUNCHER, str(w), *cmd],
+            stdout=subprocess.PIPE, stderr=fh, cwd=PROJECT_DIR, env=env, pass_fds=(w,),
+        )
+        os.close(w)
+        out, _ = proc.communicate()
+        with os.fdopen(r, "rb") as fr:
+            report = fr.read()
         fh.write(out.decode(errors="replace"))
-    if proc.returncode != 0:
+    meas = json.loads(report) if report else {"exit": proc.returncode}
+    if proc.returncode != 0 or meas.get("exit") != 0:
         tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-30:])
-        raise RuntimeError(f"{cmd[:4]} failed ({proc.returncode}), log {log_file}:\n{tail}")
+        raise RuntimeError(f"{cmd[:4]} failed ({meas.get('exit')}), log {log_file}:\n{tail}")
     return {
-        "seconds": seconds,
-        "peak_mib": usage.ru_maxrss / 1024,  # KiB on Linux
+        "seconds": meas["seconds"],
+        "peak_mib": meas["maxrss_kib"] / 1024,
         "stdout": out.decode(errors="replace"),
     }
 
@@ -261,12 +296,24 @@ class Dbt:
         cmd = [
             str(BIN_DIR / "dbt"), *args,
             "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(self.work / "dbt_target"), "--log-path", str(self.work / "dbt_logs"),
+            "--target-path", str(self.work / "dbt_target"),
+            "--log-path", str(self.work / "dbt_logs"),
             "--vars", json.dumps(dbt_vars),
         ]  # fmt: skip
         log(f"  $ dbt {' '.join(args)}")
         res = run_measured(cmd, self.work / "logs" / f"{self.n:02d}_{name}.log", env=self.env())
-        log(f"    {res['seconds']:.1f} s, peak {res['peak_mib']:.0f} MiB")
+        # dbt's own account: seconds spent executing the nodes (the rest is start-up,
+        # parsing, compilation, catalog queries)
+        run_results = self.work / "dbt_target" / "run_results.json"
+        try:
+            rr = json.loads(run_results.read_text())
+            res["inner_seconds"] = sum(n.get("execution_time") or 0 for n in rr["results"])
+            res["nodes"] = {n["unique_id"].split(".")[-1]: round(n.get("execution_time") or 0, 2)
+                            for n in rr["results"]}  # fmt: skip
+        except (OSError, KeyError, ValueError):
+            res["inner_seconds"] = None
+        log(f"    {res['seconds']:.1f} s (nodes {res['inner_seconds'] or 0:.1f} s),"
+            f" peak {res['peak_mib']:.0f} MiB")  # fmt: skip
         return res
 
 
@@ -304,9 +351,9 @@ def prepare(size: Size, fresh: bool) -> dict:
 
     dbt = Dbt(size.db, size.raw_dir, size.dir)
     steps["dbt seed"] = dbt("seed", name="seed")
-    steps["staging+hourly (run +int_opsd__zone_hours)"] = dbt(
+    steps["staging+hourly layer (+int_opsd__zone_hours)"] = dbt(
         "run", "--select", "+int_opsd__zone_hours", name="hourly")
-    steps["hourly inputs (run int_spike__hourly_inputs)"] = dbt(
+    steps["int_spike__hourly_inputs"] = dbt(
         "run", "--select", "int_spike__hourly_inputs", name="inputs")
 
     import duckdb
@@ -344,7 +391,6 @@ def run_engine(size: Size, engine: str) -> dict:
         res = dbt("run", "--select", BENCH_MODEL, extra_vars={"bench_enabled": True},
                   name="bench_model")  # fmt: skip
         res["rows"] = table_rows(size.db, BENCH_MODEL)
-        res["inner_seconds"] = None
         res["output"] = f"{size.db.name}:{BENCH_MODEL}"
     else:
         out = size.out_dir / f"{engine}.parquet"
@@ -405,7 +451,7 @@ def check_agreement(size: Size, engines: list[str], rtol: float = 1e-6) -> dict:
         except duckdb.Error as exc:
             out[engine] = {"ok": False, "error": str(exc).splitlines()[0]}
             continue
-        bad = {c: v for c, v in zip(value_cols, row[1:]) if v}
+        bad = {c: v for c, v in zip(value_cols, row[1:], strict=True) if v}
         ok = row[0] == n_base and not bad
         out[engine] = {"ok": ok, "rows_compared": n_base, "rows_matched": row[0],
                        "mismatches": bad}  # fmt: skip
@@ -415,7 +461,9 @@ def check_agreement(size: Size, engines: list[str], rtol: float = 1e-6) -> dict:
     return out
 
 
-def mart_runs(size: Size, keep_copy: bool) -> tuple[list[dict], dict]:
+def mart_runs(
+    size: Size, keep_copy: bool, rebuild_chain: bool, exclude: list[str]
+) -> tuple[list[dict], dict]:
     from python_ml.data.opsd_sample import append_opsd_sample
 
     results = []
@@ -426,9 +474,18 @@ def mart_runs(size: Size, keep_copy: bool) -> tuple[list[dict], dict]:
         results.append(res)
         return res
 
+    excl = [BENCH_MODEL, *exclude]
+    if exclude:
+        import duckdb
+
+        con = duckdb.connect(str(size.db))
+        for name in exclude:
+            con.execute(f"drop table if exists {name}")
+        con.close()
+        log(f"{size.label}: feature chain runs exclude {exclude} (tables dropped)")
     dbt = Dbt(size.db, size.raw_dir, size.dir)
     log(f"{size.label}: feature mart, full refresh of the feature chain")
-    res = dbt("run", "--select", FEATURE_CHAIN, "--full-refresh", "--exclude", BENCH_MODEL,
+    res = dbt("run", "--select", FEATURE_CHAIN, "--full-refresh", "--exclude", *excl,
               name="chain_full")  # fmt: skip
     mart_rows = table_rows(size.db, "fct_spike_features")
     full_chain_cached = record("feature chain full-refresh", res, mart_rows)
@@ -452,7 +509,7 @@ def mart_runs(size: Size, keep_copy: bool) -> tuple[list[dict], dict]:
                         dbt_inc("run", "--select", "+int_opsd__zone_hours", name="hourly_inc"),
                         None)  # fmt: skip
     chain_inc = record("feature chain incremental (+1 day)",
-                       dbt_inc("run", "--select", FEATURE_CHAIN, "--exclude", BENCH_MODEL,
+                       dbt_inc("run", "--select", FEATURE_CHAIN, "--exclude", *excl,
                                name="chain_inc"), None)  # fmt: skip
 
     log(f"{size.label}: appending 24 h to the raw sample (day 2)")
@@ -463,10 +520,12 @@ def mart_runs(size: Size, keep_copy: bool) -> tuple[list[dict], dict]:
                       dbt_inc("run", "--select", "+fct_spike_features", "--full-refresh",
                               name="all_full"),
                       table_rows(inc / "bench.duckdb", "fct_spike_features"))  # fmt: skip
-    chain_full = record("feature chain full-refresh (+2 days)",
-                        dbt_inc("run", "--select", FEATURE_CHAIN, "--full-refresh", "--exclude",
-                                BENCH_MODEL, name="chain_full2"),
-                        table_rows(inc / "bench.duckdb", "fct_spike_features"))  # fmt: skip
+    chain_full = full_chain_cached
+    if rebuild_chain:
+        chain_full = record("feature chain full-refresh (+2 days)",
+                            dbt_inc("run", "--select", FEATURE_CHAIN, "--full-refresh",
+                                    "--exclude", *excl, name="chain_full2"),
+                            table_rows(inc / "bench.duckdb", "fct_spike_features"))  # fmt: skip
     ratios = {
         "feature_chain_incremental_over_full": chain_inc["seconds"] / chain_full["seconds"],
         "staging_to_mart_incremental_over_full": all_inc["seconds"] / all_full["seconds"],
@@ -484,8 +543,8 @@ def mart_runs(size: Size, keep_copy: bool) -> tuple[list[dict], dict]:
 
 def fmt_table(size_label: str, state: dict, results: list[dict]) -> str:
     base = next((r for r in results if r["engine"] == "duckdb-plain"), None)
-    head = (f"{'workload':<40} {'engine':<13} {'rows':>12} {'seconds':>9} {'rows/s':>12}"
-            f" {'peak MiB':>9} {'x sec':>7} {'x mem':>7}")  # fmt: skip
+    head = (f"{'workload':<46} {'engine':<13} {'rows':>12} {'seconds':>9} {'rows/s':>12}"
+            f" {'inner s':>8} {'peak MiB':>9} {'x sec':>7} {'x mem':>7}")  # fmt: skip
     lines = [
         f"== {size_label}: {state['zones']} zones, {state['rows']:,} rows in"
         f" int_spike__hourly_inputs, raw CSV {state['raw_csv_mib']:.0f} MiB"
@@ -500,12 +559,17 @@ def fmt_table(size_label: str, state: dict, results: list[dict]) -> str:
         n = r.get("rows")
         rate = f"{n / secs:,.0f}" if n and r["workload"] in ("reference",) or (
             n and "full" in r["workload"]) else ""
+        inner = f"{r['inner_seconds']:.1f}" if r.get("inner_seconds") is not None else ""
         xs = f"{secs / base['seconds']:.2f}" if base and r["workload"] == "reference" else ""
-        xm = f"{mem / base['peak_mib']:.2f}" if base and mem and r["workload"] == "reference" else ""
+        is_ref = base and r["workload"] == "reference"
+        xm = f"{mem / base['peak_mib']:.2f}" if is_ref and mem else ""
+        engine = r["engine"] + ("*" if r.get("earlier_run") else "")
         lines.append(
-            f"{r['workload']:<40} {r['engine']:<13} {(f'{n:,}' if n else ''):>12} {secs:>9.1f}"
-            f" {rate:>12} {(f'{mem:.0f}' if mem else ''):>9} {xs:>7} {xm:>7}"
+            f"{r['workload']:<46} {engine:<13} {(f'{n:,}' if n else ''):>12} {secs:>9.1f}"
+            f" {rate:>12} {inner:>8} {(f'{mem:.0f}' if mem else ''):>9} {xs:>7} {xm:>7}"
         )
+    if any(r.get("earlier_run") for r in results):
+        lines.append("* measured by an earlier run (kept in results.json)")
     return "\n".join(lines)
 
 
@@ -531,8 +595,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sizes", nargs="+", default=["10M", "50M"],
                    help="zone-hours per sample, e.g. 1M 10M 50M (default 10M 50M)")
     p.add_argument("--fresh", action="store_true", help="regenerate and rebuild cached samples")
-    p.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
-    p.add_argument("--no-mart", action="store_true", help="skip the feature mart / incremental runs")
+    p.add_argument("--engines", nargs="+", default=list(ENGINES), choices=(*ENGINES, "none"),
+                   help="reference engines to run ('none': only the mart runs)")
+    p.add_argument("--mart-exclude", nargs="*", default=[],
+                   help="extra models to leave out of the feature-chain runs (their tables are"
+                   " dropped from the bench warehouse first), e.g. feature_schema_versions")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="run each reference engine N times and report the fastest run"
+                   " (all runs are kept in results.json)")
+    p.add_argument("--no-mart", action="store_true",
+                   help="skip the feature mart and incremental runs")
+    p.add_argument("--rebuild-chain", action="store_true",
+                   help="also full-refresh the feature chain on the appended copy (default: the"
+                   " full refresh on the prepared warehouse, 2 days shorter, is the reference)")
     p.add_argument("--keep-copy", action="store_true", help="keep the incremental copy")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--input", help=argparse.SUPPRESS)
@@ -551,15 +626,42 @@ def main(argv: list[str] | None = None) -> None:
     all_results["machine"] = versions()
     engines = [e for e in ENGINES if e in args.engines]
     tables = []
+    failed: list[str] = []
     for label in args.sizes:
         size = Size(label)
         state = prepare(size, args.fresh)
-        results = [run_engine(size, e) for e in engines]
-        agreement = check_agreement(size, engines)
+        results = []
+        for engine in engines:
+            try:
+                runs = [run_engine(size, engine) for _ in range(args.repeat)]
+                best = min(runs, key=lambda r: r["seconds"])
+                best["repeats"] = [
+                    {"seconds": r["seconds"], "peak_mib": r["peak_mib"]} for r in runs
+                ]
+                results.append(best)
+            except RuntimeError as exc:  # one broken engine must not stop the others
+                log(f"{label}: {engine} FAILED: {exc}")
+                failed.append(f"{label} {engine}: {str(exc).splitlines()[0]}")
+        agreement = check_agreement(size, [r["engine"] for r in results])
         ratios = {}
         if not args.no_mart:
-            mart, ratios = mart_runs(size, args.keep_copy)
-            results += mart
+            try:
+                mart, ratios = mart_runs(
+                    size, args.keep_copy, args.rebuild_chain, args.mart_exclude
+                )
+                results += mart
+            except RuntimeError as exc:
+                log(f"{label}: feature mart runs FAILED: {exc}")
+                failed.append(f"{label} mart: {str(exc).splitlines()[0]}")
+        # keep what this run did not re-measure (e.g. the mart runs after --no-mart)
+        prev = all_results["sizes"].get(label) or {}
+        done = {(r["workload"], r["engine"]) for r in results}
+        for r in prev.get("results", []):
+            if (r["workload"], r["engine"]) not in done:
+                r.setdefault("earlier_run", prev.get("measured_at"))
+                results.append(r)
+        agreement = {**prev.get("agreement", {}), **agreement}
+        ratios = ratios or prev.get("incremental", {})
         table = fmt_table(label, state, results)
         if agreement:
             table += "\nagreement with duckdb-plain (sampled rows, rtol 1e-6): " + ", ".join(
@@ -582,6 +684,9 @@ def main(argv: list[str] | None = None) -> None:
         }
         results_path.write_text(json.dumps(all_results, indent=2, default=str))
         log(f"results written to {results_path}")
+    if failed:
+        print("FAILED: " + "; ".join(failed), flush=True)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,7 @@
 --   price lags 24/48/168 h; mean and sample sd of the price over 24/168/672 rows ending
 --   24 rows back (frame [t-24-w+1, t-24]); 168-row mean of residual load ending at t;
 --   hour of day and ISO weekday of ts_local.
--- "Ending 24 rows back" is a rolling_stat over the 24 h price lag (the lag is null for
--- the first 24 rows of a zone, which lie outside the zone anyway, so the frames are the
--- same). Set var bench_rolling_offset: true once rolling_stat takes an `offset` argument
--- to call it on the price directly.
+-- One window stage: lags and frames share one sort of the input.
 {{ config(
     materialized='table',
     enabled=var('bench_enabled', false),
@@ -18,7 +15,6 @@
 {%- set lags = [24, 48, 168] %}
 {%- set windows = [24, 168, 672] %}
 {%- set known_offset = 24 %}
-{%- set use_offset = var('bench_rolling_offset', false) %}
 
 with
 
@@ -29,40 +25,37 @@ inputs as (
 
 ),
 
-lagged as (
-
-    select
-        *,
-        {%- for lag in lags %}
-        {{ lag_hours('price_eur_mwh', lag) }} as price_lag_{{ lag }}h,
-        {%- endfor %}
-        {{ calendar_features('ts_local', 'null', 'null') }}
-    from inputs
-
-),
-
 features as (
 
     select
         zone,
         ts_utc,
         {%- for lag in lags %}
-        price_lag_{{ lag }}h,
+        {{ lag_hours('price_eur_mwh', lag) }} as price_lag_{{ lag }}h,
         {%- endfor %}
         {%- for w in windows %}
         {%- for stat in ['mean', 'std'] %}
-        {%- if use_offset %}
         {{ rolling_stat('price_eur_mwh', stat, w, offset=known_offset) }}
-        {%- else %}
-        {{ rolling_stat('price_lag_' ~ known_offset ~ 'h', stat, w) }}
-        {%- endif %} as price_{{ stat }}_{{ w }}h,
+            as price_{{ stat }}_{{ w }}h,
         {%- endfor %}
         {%- endfor %}
         {{ rolling_stat('residual_load_mw', 'mean', 168) }} as residual_load_mean_168h,
-        hour_of_day,
-        day_of_week
-    from lagged
+        {{ calendar_features('ts_local', 'null', 'null') }}
+    from inputs
 
 )
 
-select * from features
+select
+    zone,
+    ts_utc,
+    {%- for lag in lags %}
+    price_lag_{{ lag }}h,
+    {%- endfor %}
+    {%- for w in windows %}
+    price_mean_{{ w }}h,
+    price_std_{{ w }}h,
+    {%- endfor %}
+    residual_load_mean_168h,
+    hour_of_day,
+    day_of_week
+from features

@@ -11,7 +11,6 @@
 {%- set since = incremental_since('target_ts_utc',
     also_from="select min(target_ts_utc) from " ~ this ~ " where split = 'score'") %}
 {%- set origin_cfg = var('spike_forecast_origin') %}
-{%- set availability = var('spike_availability') %}
 {%- set rule = var('spike_rule') %}
 {%- set split = var('spike_split') %}
 {%- set features = spike_origin_features() %}
@@ -34,22 +33,21 @@
         "var spike_rule.method must be trailing_mean_sd or absolute, not " ~ rule['method']) }}
 {%- endif %}
 
+-- Import CTEs read several times are "not materialized": each reference scans only the
+-- columns it needs instead of copying a wide table once.
 with
 
-inputs as (
+inputs as not materialized (
 
     select * from {{ ref('int_spike__hourly_inputs') }}
 
 ),
 
-windows as (
+origin_features as (
 
-    select * from {{ ref('int_spike__windows') }}
+    select * from {{ ref('int_spike__origin_features') }}
     {%- if since %}
-    -- incremental: an anchor lies at most the longest lead time plus the actuals' delay
-    -- before its target
-    where ts_utc >= {{ shift_hours(since, spike_max_lead_hours() + 1
-        + availability['actuals_publication_delay_hours']) }}
+    where forecast_origin_ts_utc >= {{ shift_hours(since, spike_max_lead_hours() + 1) }}
     {%- endif %}
 
 ),
@@ -76,92 +74,27 @@ last_observed as (
 
 targets as (
 
+    -- every hour is a target; the price lags come with the time each lagged price was
+    -- published, so that only those public at the origin are kept
     select
         zone,
         ts_utc as target_ts_utc,
-        {%- if origin_cfg['mode'] == 'gate_closure' %}
-        gate_closure_ts_utc
-        {%- elif origin_cfg['mode'] == 'fixed_horizon' %}
-        ts_utc - {{ hours(origin_cfg['horizon_hours']) }}
-        {%- else %}
-        {{ exceptions.raise_compiler_error(
-            "var spike_forecast_origin.mode must be gate_closure or fixed_horizon") }}
-        {%- endif %} as forecast_origin_ts_utc,
+        forecast_origin_ts_utc,
         country,
-        timezone,
         ts_local,
         price_eur_mwh,
         load_forecast_mw,
-        load_forecast_available_at_utc
+        load_forecast_available_at_utc,
+        {%- for lag in var('spike_price_lags_hours') %}
+        {{ lag_hours('price_eur_mwh', lag) }} as price_lag_{{ lag }}h,
+        {{ lag_hours('price_available_at_utc', lag) }}
+            as price_lag_{{ lag }}h_available_at_utc{{ "," if not loop.last }}
+        {%- endfor %}
     from inputs
     {%- if since %}
-    where ts_utc >= timestamp '{{ since }}'
+    -- incremental: the targets from `since` on and the hours their lags reach back to
+    where ts_utc >= {{ shift_hours(since, var('spike_price_lags_hours') | max) }}
     {%- endif %}
-
-),
-
-origin_anchors as (
-
-    -- per time zone and origin (time-zone arithmetic once, not per zone), the last hour
-    -- of each series family that was public at the origin: actuals end the publication
-    -- delay + 1 h before it; prices run to the end of the last delivery day whose auction
-    -- results were out
-    select
-        timezone,
-        forecast_origin_ts_utc,
-        forecast_origin_ts_utc
-            - {{ hours(1 + availability['actuals_publication_delay_hours']) }}
-            as actual_anchor_ts_utc,
-        {{ end_of_local_day_utc(
-            "cast(origin_local_less_delay as date) + case when origin_local_less_delay"
-            ~ " >= cast(origin_local_less_delay as date) + time '"
-            ~ origin_cfg['gate_closure_local_time'] ~ "' then 1 else 0 end",
-            'timezone') }} as price_anchor_ts_utc
-    from (
-        select
-            timezone,
-            forecast_origin_ts_utc,
-            {{ utc_to_local(
-                'forecast_origin_ts_utc - ' ~ hours(availability['price_publication_delay_hours']),
-                'timezone') }} as origin_local_less_delay
-        from (select distinct timezone, forecast_origin_ts_utc from targets)
-    )
-
-),
-
-origins as (
-
-    -- one row per zone and origin
-    select
-        zone_origins.zone,
-        zone_origins.forecast_origin_ts_utc,
-        origin_anchors.actual_anchor_ts_utc,
-        origin_anchors.price_anchor_ts_utc
-    from (select distinct zone, timezone, forecast_origin_ts_utc from targets) as zone_origins
-    inner join origin_anchors
-        on zone_origins.timezone = origin_anchors.timezone
-        and zone_origins.forecast_origin_ts_utc = origin_anchors.forecast_origin_ts_utc
-
-),
-
-origin_features as (
-
-    select
-        origins.zone,
-        origins.forecast_origin_ts_utc,
-        {%- for f in features %}
-        {{ 'price_window' if f.anchor == 'price' else 'actual_window' }}.{{ f.name }},
-        {%- endfor %}
-        price_window.spike_rule_price_mean,
-        price_window.spike_rule_price_std,
-        price_window.spike_rule_price_count
-    from origins
-    left join windows as actual_window
-        on origins.zone = actual_window.zone
-        and origins.actual_anchor_ts_utc = actual_window.ts_utc
-    left join windows as price_window
-        on origins.zone = price_window.zone
-        and origins.price_anchor_ts_utc = price_window.ts_utc
 
 ),
 
@@ -183,8 +116,8 @@ assembled as (
 
         ---------- features: target-hour price lags, where public at the origin
         {%- for lag in var('spike_price_lags_hours') %}
-        {{ available_value('windows.price_lag_' ~ lag ~ 'h',
-            'windows.price_lag_' ~ lag ~ 'h_available_at_utc',
+        {{ available_value('targets.price_lag_' ~ lag ~ 'h',
+            'targets.price_lag_' ~ lag ~ 'h_available_at_utc',
             'targets.forecast_origin_ts_utc') }} as price_lag_{{ lag }}h,
         {%- endfor %}
 
@@ -216,9 +149,6 @@ assembled as (
         end as split
 
     from targets
-    inner join windows
-        on targets.zone = windows.zone
-        and targets.target_ts_utc = windows.ts_utc
     left join origin_features
         on targets.zone = origin_features.zone
         and targets.forecast_origin_ts_utc = origin_features.forecast_origin_ts_utc
@@ -229,6 +159,9 @@ assembled as (
         on targets.country = holiday_countries.country
     left join last_observed
         on targets.zone = last_observed.zone
+    {%- if since %}
+    where targets.target_ts_utc >= timestamp '{{ since }}'
+    {%- endif %}
 
 )
 
@@ -237,4 +170,4 @@ select
     price_eur_mwh > spike_threshold_eur_mwh as is_spike,
     split
 from assembled
-order by target_ts_utc, zone
+-- not re-sorted: sorting ~90 columns by time costs more memory than row-group skipping saves

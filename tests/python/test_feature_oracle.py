@@ -54,7 +54,7 @@ def test_sample_has_the_hard_cases(oracle_build):
     path, mart = oracle_build
     starts = mart.groupby("zone")["target_ts_utc"].min()
     assert starts["NL"] > starts["DE_LU"]
-    de = mart[mart["zone"] == "DE_LU"].set_index("target_ts_utc")
+    de = mart[mart["zone"] == "DE_LU"].set_index("target_ts_utc").sort_index()
     assert de.loc["2018-05-10 03:00":"2018-05-10 09:00", "price_eur_mwh"].isna().all()
     origins = de["forecast_origin_ts_utc"]
     # gate closure 12:00 local is 11:00 UTC in winter and 10:00 UTC in summer

@@ -23,7 +23,7 @@ MODELS = {
     "int_opsd__zone_hourly_spine": (["zone", "ts_utc"], None),
     "int_opsd__zone_hours": (["zone", "ts_utc"], "temperature_c"),
     "int_spike__hourly_inputs": (["zone", "ts_utc"], "temperature_c"),
-    "int_spike__windows": (["zone", "ts_utc"], "price_lag_24h"),
+    "int_spike__origin_features": (["zone", "forecast_origin_ts_utc"], "price_eur_mwh_mean_24h"),
     "fct_spike_features": (["zone", "target_ts_utc"], "price_lag_24h"),
 }
 CANARY = 42.4242

@@ -13,7 +13,7 @@
 
 with
 
-hours as (
+hours as not materialized (
 
     select * from {{ ref('int_opsd__zone_hours') }}
 
@@ -58,7 +58,7 @@ to_forecast as (
 
 ),
 
-spine as (
+spine as not materialized (
 
     select * from (
         select zone, country, timezone, ts_utc, price_eur_mwh, load_actual_mw, load_forecast_mw,
@@ -138,6 +138,14 @@ derived as (
 
 select
     *,
+    {%- if origin['mode'] == 'gate_closure' %}
+    gate_closure_ts_utc as forecast_origin_ts_utc,
+    {%- elif origin['mode'] == 'fixed_horizon' %}
+    ts_utc - {{ hours(origin['horizon_hours']) }} as forecast_origin_ts_utc,
+    {%- else %}
+    {{ exceptions.raise_compiler_error(
+        "var spike_forecast_origin.mode must be gate_closure or fixed_horizon") }}
+    {%- endif %}
     gate_closure_ts_utc
         + {{ hours(availability['price_publication_delay_hours']) }} as price_available_at_utc,
     ts_utc
