@@ -147,3 +147,35 @@
         else {{ parsed_value }}
     end
 {%- endmacro %}
+
+
+{% macro check_numeric_columns_or_fail(relation, column_regex) -%}
+    {#-
+        A one-row select (failures = 0) once every cell of the columns matching
+        column_regex in `relation` (a CTE with source_file and source_line) is empty or a
+        finite number; otherwise it aborts naming file, column, first bad line and rule.
+        Checks column by column with one aggregate each, without unpivoting the cells:
+        what an incremental run uses for the lines it does not rewrite.
+    -#}
+    select count(
+        case when first_bad_line is not null then
+            {{ raise_raw_error('source_file', 'opsd_column', 'first_bad_line',
+                "'not a finite number'", 'numeric_value') }}
+        end
+    ) as failures
+    from (
+        unpivot (
+            select
+                any_value(source_file) as source_file,
+                min(case
+                    when columns('{{ column_regex }}') is not null
+                        and not coalesce(isfinite(
+                            try_cast(columns('{{ column_regex }}') as double)), false)
+                    then source_line
+                end)
+            from {{ relation }}
+        )
+        on columns(* exclude (source_file))
+        into name opsd_column value first_bad_line
+    )
+{%- endmacro %}

@@ -45,10 +45,28 @@ local_time_checked as (
 
 ),
 
+{%- if since %}
+
+cells_checked as (
+
+    -- incremental: every cell of the file is still checked, column by column, without
+    -- unpivoting the lines that are not rewritten
+    {{ check_numeric_columns_or_fail('local_time_checked', column_regex) }}
+
+),
+
+recent as (
+
+    select * from local_time_checked
+    where ts_utc >= timestamp '{{ since }}'
+
+),
+{%- endif %}
+
 unpivoted as (
 
     -- only the columns that follow the naming convention; empty cells produce no row
-    unpivot local_time_checked
+    unpivot {{ 'recent' if since else 'local_time_checked' }}
     on columns('{{ column_regex }}')
     into name opsd_column value raw_value
 
@@ -93,20 +111,12 @@ renamed as (
     inner join column_names on parsed.opsd_column = column_names.opsd_column
 
 )
-{%- if since %},
+{%- if since %}
 
-validated as (
-
-    -- incremental: the whole file is still checked (counting every cast cell keeps the
-    -- checks from being optimised away); only the hours from the look-back on are written
-    select count(value) as cells from renamed
-
-)
-
+-- reading cells_checked makes the whole-file check part of the query
 select renamed.*
-from renamed, validated
-where validated.cells >= 0
-  and renamed.ts_utc >= timestamp '{{ since }}'
+from renamed, cells_checked
+where cells_checked.failures = 0
 {%- else %}
 
 select * from renamed

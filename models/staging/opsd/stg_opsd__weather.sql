@@ -35,10 +35,28 @@ timestamped as (
 
 ),
 
+{%- if since %}
+
+cells_checked as (
+
+    -- incremental: every cell of the file is still checked, column by column, without
+    -- unpivoting the lines that are not rewritten
+    {{ check_numeric_columns_or_fail('timestamped', column_regex) }}
+
+),
+
+recent as (
+
+    select * from timestamped
+    where ts_utc >= timestamp '{{ since }}'
+
+),
+{%- endif %}
+
 unpivoted as (
 
     -- only the columns that follow the naming convention; empty cells produce no row
-    unpivot timestamped
+    unpivot {{ 'recent' if since else 'timestamped' }}
     on columns('{{ column_regex }}')
     into name opsd_column value raw_value
 
@@ -83,20 +101,12 @@ renamed as (
     inner join column_names on parsed.opsd_column = column_names.opsd_column
 
 )
-{%- if since %},
+{%- if since %}
 
-validated as (
-
-    -- incremental: the whole file is still checked (counting every cast cell keeps the
-    -- checks from being optimised away); only the hours from the look-back on are written
-    select count(value) as cells from renamed
-
-)
-
+-- reading cells_checked makes the whole-file check part of the query
 select renamed.*
-from renamed, validated
-where validated.cells >= 0
-  and renamed.ts_utc >= timestamp '{{ since }}'
+from renamed, cells_checked
+where cells_checked.failures = 0
 {%- else %}
 
 select * from renamed
