@@ -418,20 +418,7 @@ def generate_opsd_sample(
     weather_path = out_dir / WEATHER_FILE
     _atomic_write(ts_path, ts_text)
     _atomic_write(weather_path, weather_text)
-    sidecar = {
-        "generator": "python_ml.data.opsd_sample",
-        "version": SIDECAR_VERSION,
-        "spec": _spec_to_json(spec),
-        "rows": grid.n,
-        "first_utc": _iso_utc(grid.first_utc),
-        "last_actual_utc": _iso_utc(grid.last_actual_utc),
-        "last_forecast_utc": _iso_utc(grid.last_forecast_utc),
-        "sha256": {
-            TIME_SERIES_FILE: _sha256(ts_text),
-            WEATHER_FILE: _sha256(weather_text),
-        },
-    }
-    _atomic_write(out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    _write_sidecar(out_dir, spec, grid, _sha256(ts_text), _sha256(weather_text))
     return SampleResult(
         time_series_path=ts_path,
         weather_path=weather_path,
@@ -1015,6 +1002,22 @@ def _progress(total: int, enabled: bool):
 
 
 # --------------------------------------------------------------------------- files
+
+
+def _write_sidecar(out_dir: Path, spec: SampleSpec, grid: _Grid, time_series_sha256: str,
+                   weather_sha256: str) -> None:
+    """Record the spec and the files' hashes, which append_opsd_sample checks and extends."""
+    sidecar = {
+        "generator": "python_ml.data.opsd_sample",
+        "version": SIDECAR_VERSION,
+        "spec": _spec_to_json(spec),
+        "rows": grid.n,
+        "first_utc": _iso_utc(grid.first_utc),
+        "last_actual_utc": _iso_utc(grid.last_actual_utc),
+        "last_forecast_utc": _iso_utc(grid.last_forecast_utc),
+        "sha256": {TIME_SERIES_FILE: time_series_sha256, WEATHER_FILE: weather_sha256},
+    }
+    _atomic_write(out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
 
 
 def _atomic_write(path: Path, text: str) -> None:

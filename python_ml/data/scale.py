@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import math
 import os
 import sys
@@ -90,8 +89,6 @@ from python_ml.data.opsd_sample import (
     _SUNDAY_SHAPE,
     _WEEKDAY_SHAPE,
     _ZONES,
-    SIDECAR_FILE,
-    SIDECAR_VERSION,
     SUPPORTED_ZONES,
     SYNTHETIC_PREFIX,
     TIME_SERIES_FILE,
@@ -107,14 +104,13 @@ from python_ml.data.opsd_sample import (
     _fuel_level,
     _Grid,
     _holidays,
-    _iso_utc,
     _missing_mask,
     _power_curve,
     _prices,
     _sha256,
-    _spec_to_json,
     _weather,
     _weather_column_names,
+    _write_sidecar,
     _zone_series,
     _zone_start,
     scaled_zones,
@@ -207,17 +203,7 @@ def generate_scaled_sample(
     ts_sha = _write_time_series(ts_path, spec, grid, cal, params, named, region, progress)
     weather_text = _weather_text(spec, cal, named, region)
     _atomic_write(weather_path, weather_text)
-    sidecar = {
-        "generator": "python_ml.data.opsd_sample",
-        "version": SIDECAR_VERSION,
-        "spec": _spec_to_json(spec),
-        "rows": grid.n,
-        "first_utc": _iso_utc(grid.first_utc),
-        "last_actual_utc": _iso_utc(grid.last_actual_utc),
-        "last_forecast_utc": _iso_utc(grid.last_forecast_utc),
-        "sha256": {TIME_SERIES_FILE: ts_sha, WEATHER_FILE: _sha256(weather_text)},
-    }
-    _atomic_write(out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    _write_sidecar(out_dir, spec, grid, ts_sha, _sha256(weather_text))
     return SampleResult(
         time_series_path=ts_path,
         weather_path=weather_path,
