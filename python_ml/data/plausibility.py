@@ -38,6 +38,7 @@ __all__ = [
     "STATISTICS",
     "load_entsoe_deepforkit_frame",
     "load_opsd_sample_frame",
+    "opsd_zone_frame",
     "plausibility_statistics",
 ]
 
@@ -169,8 +170,14 @@ def load_opsd_sample_frame(time_series_path: Path | str, zone: str) -> pd.DataFr
         ValueError: if the file has no column for ``zone``'s load.
     """
     raw = pd.read_csv(time_series_path, dtype=str, keep_default_na=False)
+    return opsd_zone_frame(raw, zone, source=str(time_series_path))
+
+
+def opsd_zone_frame(raw: pd.DataFrame, zone: str, source: str = "the frame") -> pd.DataFrame:
+    """The stats frame of one zone of an OPSD time-series file already read as text
+    (``dtype=str, keep_default_na=False``), so that a file is read once for many zones."""
     if f"{zone}_load_actual_entsoe_transparency" not in raw.columns:
-        raise ValueError(f"zone: no columns for {zone!r} in {time_series_path}")
+        raise ValueError(f"zone: no columns for {zone!r} in {source}")
 
     def column(suffix: str) -> pd.Series:
         name = f"{zone}_{suffix}"

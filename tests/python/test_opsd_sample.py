@@ -28,6 +28,7 @@ from python_ml.data.plausibility import (
     STATISTICS,
     load_entsoe_deepforkit_frame,
     load_opsd_sample_frame,
+    opsd_zone_frame,
     plausibility_statistics,
 )
 
@@ -591,33 +592,11 @@ def _iso(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _stats_frame(raw: pd.DataFrame, zone: str) -> pd.DataFrame:
-    """``load_opsd_sample_frame`` of one zone from an already read file (read once, not N times)."""
-    suffixes = {
-        "price": "price_day_ahead",
-        "load": "load_actual_entsoe_transparency",
-        "load_forecast": "load_forecast_entsoe_transparency",
-        "solar": "solar_generation_actual",
-        "wind_onshore": "wind_onshore_generation_actual",
-        "wind_offshore": "wind_offshore_generation_actual",
-    }
-    frame = pd.DataFrame(
-        {
-            "ts_utc": pd.to_datetime(raw["utc_timestamp"], utc=True),
-            "local_hour": raw["cet_cest_timestamp"].str.slice(11, 13).astype(int),
-        }
-    )
-    for name, suffix in suffixes.items():
-        column = raw.get(f"{zone}_{suffix}", pd.Series("", index=raw.index))
-        frame[name] = pd.to_numeric(column.replace("", np.nan))
-    return frame
-
-
 def test_synthetic_zones_are_plausible_over_a_year(tmp_path):
     spec = SampleSpec(zones=(), start="2018-01-01", days=365, synthetic_zones=24)
     result = generate_opsd_sample(tmp_path, spec)
     raw = _read(result.time_series_path)
-    frames = {z: _stats_frame(raw, z) for z in result.zones}
+    frames = {z: opsd_zone_frame(raw, z) for z in result.zones}
     stats = pd.DataFrame({z: plausibility_statistics(f) for z, f in frames.items()}).T
 
     winter_peaks = []
