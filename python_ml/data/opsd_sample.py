@@ -946,16 +946,8 @@ def _render(spec: SampleSpec, grid: _Grid, *, progress: bool) -> tuple[str, str]
     prices = _prices(spec, cal, zones, series, fuel)
 
     columns: list[list[str]] = [cal.utc_text, cal.local_text]
-    for position, zone in enumerate(zones):
-        series[zone]["price"] = prices[zone]
-        not_started = np.asarray(grid.index < _zone_start(grid, position))
-        for variable_index, (variable, _suffix) in enumerate(_COLUMN_VARIABLES):
-            if variable == "wind_offshore" and _ZONES[zone].offshore_mw == 0:
-                continue
-            blank = not_started | _missing_mask(spec, cal, zone, variable_index, variable)
-            if variable != "load_forecast":
-                blank = blank | is_forecast_only
-            columns.append(_format(series[zone][variable], _DECIMALS[variable], blank))
+    for zone, zone_columns in _zone_columns(spec, grid, cal, zones, series, prices):
+        columns.extend(_format(values, decimals, blank) for values, blank, decimals in zone_columns)
         bar(f"format {zone}")
 
     ts_text = _csv(_column_names(zones), columns)
@@ -968,6 +960,26 @@ def _render(spec: SampleSpec, grid: _Grid, *, progress: bool) -> tuple[str, str]
     weather_text = _csv(_weather_column_names(zones), wx_columns)
     bar("write")
     return ts_text, weather_text
+
+
+def _zone_columns(spec: SampleSpec, grid: _Grid, cal: _Calendar, zones: tuple[str, ...],
+                  series: dict[str, dict[str, np.ndarray]], prices: dict[str, np.ndarray]):
+    """Per named zone, its file columns in OPSD order as (values, blank mask, decimals):
+    blank before the zone starts, in the sample's gaps, and after the last actual hour for
+    everything but the load forecast."""
+    is_forecast_only = np.asarray(grid.index > grid.last_actual_utc)
+    for position, zone in enumerate(zones):
+        series[zone]["price"] = prices[zone]
+        not_started = np.asarray(grid.index < _zone_start(grid, position))
+        zone_columns = []
+        for variable_index, (variable, _suffix) in enumerate(_COLUMN_VARIABLES):
+            if variable == "wind_offshore" and _ZONES[zone].offshore_mw == 0:
+                continue
+            blank = not_started | _missing_mask(spec, cal, zone, variable_index, variable)
+            if variable != "load_forecast":
+                blank = blank | is_forecast_only
+            zone_columns.append((series[zone][variable], blank, _DECIMALS[variable]))
+        yield zone, zone_columns
 
 
 def _zone_start(grid: _Grid, position: int) -> pd.Timestamp:

@@ -104,15 +104,14 @@ from python_ml.data.opsd_sample import (
     _fuel_level,
     _Grid,
     _holidays,
-    _missing_mask,
     _power_curve,
     _prices,
     _sha256,
     _weather,
     _weather_column_names,
     _write_sidecar,
+    _zone_columns,
     _zone_series,
-    _zone_start,
     scaled_zones,
 )
 
@@ -334,18 +333,9 @@ class _NamedZones:
         weather = {c: _weather(spec, cal, c) for c in sorted({z[:2] for z in zones})}
         series = {z: _zone_series(spec, cal, grid.index, z, weather[z[:2]]) for z in zones}
         prices = _prices(spec, cal, zones, series, _fuel_level(spec, cal, grid.index))
-        is_forecast_only = np.asarray(grid.index > grid.last_actual_utc)
-        columns = []
-        for position, zone in enumerate(zones):
-            series[zone]["price"] = prices[zone]
-            not_started = np.asarray(grid.index < _zone_start(grid, position))
-            for variable_index, (variable, _suffix) in enumerate(_COLUMN_VARIABLES):
-                if variable == "wind_offshore" and _ZONES[zone].offshore_mw == 0:
-                    continue
-                blank = not_started | _missing_mask(spec, cal, zone, variable_index, variable)
-                if variable != "load_forecast":
-                    blank = blank | is_forecast_only
-                columns.append((series[zone][variable], blank, _DECIMALS[variable]))
+        columns = [column for _zone, zone_columns
+                   in _zone_columns(spec, grid, cal, zones, series, prices)
+                   for column in zone_columns]
         return cls(weather, columns)
 
 
