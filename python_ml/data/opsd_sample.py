@@ -539,24 +539,26 @@ def _key(kind: str, name: str) -> int:
     return zlib.crc32(f"{kind}:{name}".encode())
 
 
-def _normals(seed: int, key: int, stream: int, epoch_hours: np.ndarray) -> np.ndarray:
-    """Standard normal innovation per hour, drawn per absolute UTC day."""
+def _daily_draws(seed: int, key: int, stream: int, epoch_hours: np.ndarray,
+                 draw: str) -> np.ndarray:
+    """One draw per hour from a generator keyed by the absolute UTC day, so an hour's value
+    never depends on where the sample starts or ends. draw: a numpy Generator method."""
     days = epoch_hours // 24
     first_day, last_day = int(days[0]), int(days[-1])
     block = np.empty((last_day - first_day + 1, 24))
     for i, day in enumerate(range(first_day, last_day + 1)):
-        block[i] = np.random.default_rng([seed, key, stream, day]).standard_normal(24)
+        block[i] = getattr(np.random.default_rng([seed, key, stream, day]), draw)(24)
     return block.reshape(-1)[epoch_hours - first_day * 24]
+
+
+def _normals(seed: int, key: int, stream: int, epoch_hours: np.ndarray) -> np.ndarray:
+    """Standard normal innovation per hour."""
+    return _daily_draws(seed, key, stream, epoch_hours, "standard_normal")
 
 
 def _uniforms(seed: int, key: int, stream: int, epoch_hours: np.ndarray) -> np.ndarray:
-    """Uniform [0, 1) draw per hour, drawn per absolute UTC day."""
-    days = epoch_hours // 24
-    first_day, last_day = int(days[0]), int(days[-1])
-    block = np.empty((last_day - first_day + 1, 24))
-    for i, day in enumerate(range(first_day, last_day + 1)):
-        block[i] = np.random.default_rng([seed, key, stream, day]).random(24)
-    return block.reshape(-1)[epoch_hours - first_day * 24]
+    """Uniform [0, 1) draw per hour."""
+    return _daily_draws(seed, key, stream, epoch_hours, "random")
 
 
 def _ar1(innovations: np.ndarray, tau_hours: float) -> np.ndarray:
