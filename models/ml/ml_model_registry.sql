@@ -1,0 +1,33 @@
+-- The model registry as users read it: one row per trained model, append-only across runs
+-- (rows come from the Python model ml_spike_training_runs; this view gives them a contract).
+{{ config(materialized='view') }}
+
+select
+    cast(model_version as bigint) as model_version,
+    cast(task as varchar) as task,
+    cast(model_family as varchar) as model_family,
+    cast(status as varchar) as status,
+    cast(trained_at_utc as timestamp) as trained_at_utc,
+    cast(dbt_invocation_id as varchar) as dbt_invocation_id,
+    cast(train_start_utc as timestamp) as train_start_utc,
+    cast(train_end_utc as timestamp) as train_end_utc,
+    cast(validation_start_utc as timestamp) as validation_start_utc,
+    cast(validation_end_utc as timestamp) as validation_end_utc,
+    cast(calibration_start_utc as timestamp) as calibration_start_utc,
+    cast(test_start_utc as timestamp) as test_start_utc,
+    cast(test_end_utc as timestamp) as test_end_utc,
+    cast(feature_schema_hash as varchar) as feature_schema_hash,
+    cast(feature_columns as varchar[]) as feature_columns,
+    cast(feature_domains_json as varchar) as feature_domains_json,
+    cast(hyperparameters_json as varchar) as hyperparameters_json,
+    cast(tuning_json as varchar) as tuning_json,
+    cast(validation_metrics_json as varchar) as validation_metrics_json,
+    cast(test_metrics_json as varchar) as test_metrics_json,
+    cast(threshold as double) as threshold,
+    cast(threshold_json as varchar) as threshold_json,
+    cast(calibration_method as varchar) as calibration_method,
+    cast(calibration_json as varchar) as calibration_json,
+    cast(feature_importance_json as varchar) as feature_importance_json,
+    cast(model_format as varchar) as model_format,
+    cast(model_artifact as varchar) as model_artifact
+from {{ ref('ml_spike_training_runs') }}

@@ -1,0 +1,215 @@
+"""Model families: search space, fit with early stopping and pruning, portable artifacts.
+
+Artifacts are text: LightGBM's model string and XGBoost's JSON model, both truncated to the
+early-stopped iteration, so a model loaded back from the registry predicts what it predicted
+when it was trained. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import lightgbm as lgb
+import numpy as np
+import optuna
+import xgboost as xgb
+
+from python_ml.training.data import Task
+from python_ml.training.metrics import average_precision
+
+# called with (iteration, value of the early-stopping metric); may raise optuna.TrialPruned
+Reporter = Callable[[int, float], None]
+REPORT_EVERY = 10
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    max_rounds: int = 1000
+    early_stopping_rounds: int = 50
+    seed: int = 42
+    threads: int = 2
+
+
+class Predictor(Protocol):
+    family: str
+    model_text: str
+    feature_names: tuple[str, ...]
+
+    def predict(self, x: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass
+class LightGBMModel:
+    model_text: str
+    feature_names: tuple[str, ...]
+    family: str = "lightgbm"
+
+    def __post_init__(self) -> None:
+        self._booster = lgb.Booster(model_str=self.model_text)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._booster.predict(x, num_threads=2), dtype=float)
+
+    def feature_importance(self) -> dict[str, float]:
+        gain = self._booster.feature_importance(importance_type="gain")
+        return {n: float(g) for n, g in zip(self.feature_names, gain, strict=True)}
+
+    @property
+    def num_trees(self) -> int:
+        return int(self._booster.num_trees())
+
+
+@dataclass
+class XGBoostModel:
+    model_text: str
+    feature_names: tuple[str, ...]
+    family: str = "xgboost"
+
+    def __post_init__(self) -> None:
+        self._booster = xgb.Booster()
+        self._booster.load_model(bytearray(self.model_text.encode()))
+        self._booster.set_param({"nthread": 2})
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        matrix = xgb.DMatrix(x, feature_names=list(self.feature_names), missing=np.nan)
+        return np.asarray(self._booster.predict(matrix), dtype=float)
+
+    def feature_importance(self) -> dict[str, float]:
+        gain = self._booster.get_score(importance_type="total_gain")
+        return {n: float(gain.get(n, 0.0)) for n in self.feature_names}
+
+    @property
+    def num_trees(self) -> int:
+        return int(self._booster.num_boosted_rounds())
+
+
+def load_model(family: str, model_text: str, feature_names: Sequence[str]) -> Predictor:
+    """Rebuild a predictor from its registry artifact."""
+    if family == "lightgbm":
+        return LightGBMModel(model_text, tuple(feature_names))
+    if family == "xgboost":
+        return XGBoostModel(model_text, tuple(feature_names))
+    raise ValueError(f"unknown model family {family!r}; expected lightgbm or xgboost")
+
+
+def _imbalance_weight(trial: optuna.Trial, task: Task, y: np.ndarray) -> float:
+    """Class imbalance is a tuned choice: positives are up-weighted by a factor between 1 and
+    the negative/positive ratio (capped at 100); calibration maps the scores back to
+    probabilities afterwards."""
+    if task.kind != "classification":
+        return 1.0
+    ratio = float((y == 0).sum()) / max(1.0, float((y == 1).sum()))
+    upper = float(min(100.0, max(1.0, ratio)))
+    if upper <= 1.0:
+        return 1.0
+    return trial.suggest_float("scale_pos_weight", 1.0, upper, log=True)
+
+
+class LightGBMFamily:
+    name = "lightgbm"
+
+    def suggest(self, trial: optuna.Trial, task: Task, y: np.ndarray) -> dict[str, object]:
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 7, 63, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 20, 400, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
+            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
+            "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 30.0, log=True),
+            "scale_pos_weight": _imbalance_weight(trial, task, y),
+        }
+
+    def fit(self, task: Task, params: dict[str, object], names: Sequence[str],
+            x_fit: np.ndarray, y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray,
+            settings: FitSettings, report: Reporter | None = None) -> LightGBMModel:
+        full = {
+            "objective": "binary" if task.kind == "classification" else "regression",
+            "metric": "None" if task.kind == "classification" else "rmse",
+            "bagging_freq": 1, "verbosity": -1, "seed": settings.seed,
+            "deterministic": True, "force_col_wise": True, "num_threads": settings.threads,
+            **params,
+        }
+        if task.kind != "classification":
+            full.pop("scale_pos_weight", None)
+        fit_set = lgb.Dataset(x_fit, y_fit, feature_name=list(names), free_raw_data=False)
+        stop_set = lgb.Dataset(x_stop, y_stop, reference=fit_set)
+
+        def pr_auc(preds: np.ndarray, data: lgb.Dataset) -> tuple[str, float, bool]:
+            return "pr_auc", average_precision(data.get_label(), preds), True
+
+        def pruning(env: lgb.callback.CallbackEnv) -> None:
+            if report and env.iteration % REPORT_EVERY == 0 and env.evaluation_result_list:
+                report(env.iteration, float(env.evaluation_result_list[0][2]))
+
+        booster = lgb.train(
+            full, fit_set, num_boost_round=settings.max_rounds, valid_sets=[stop_set],
+            feval=pr_auc if task.kind == "classification" else None,
+            callbacks=[lgb.early_stopping(settings.early_stopping_rounds, first_metric_only=True,
+                                          verbose=False), pruning],
+        )
+        best = booster.best_iteration or booster.current_iteration()
+        return LightGBMModel(booster.model_to_string(num_iteration=best), tuple(names))
+
+
+class _XGBReport(xgb.callback.TrainingCallback):
+    def __init__(self, report: Reporter) -> None:
+        self._report = report
+
+    def after_iteration(self, model, epoch: int, evals_log) -> bool:  # type: ignore[override]
+        if epoch % REPORT_EVERY == 0:
+            history = next(iter(next(iter(evals_log.values())).values()))
+            self._report(epoch, float(history[-1]))
+        return False
+
+
+class XGBoostFamily:
+    name = "xgboost"
+
+    def suggest(self, trial: optuna.Trial, task: Task, y: np.ndarray) -> dict[str, object]:
+        return {
+            "eta": trial.suggest_float("eta", 0.02, 0.2, log=True),
+            "max_depth": trial.suggest_int("max_depth", 3, 8),
+            "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 50.0, log=True),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
+            "lambda": trial.suggest_float("lambda", 1e-3, 30.0, log=True),
+            "scale_pos_weight": _imbalance_weight(trial, task, y),
+        }
+
+    def fit(self, task: Task, params: dict[str, object], names: Sequence[str],
+            x_fit: np.ndarray, y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray,
+            settings: FitSettings, report: Reporter | None = None) -> XGBoostModel:
+        classification = task.kind == "classification"
+        full = {
+            "objective": "binary:logistic" if classification else "reg:squarederror",
+            "tree_method": "hist", "seed": settings.seed, "nthread": settings.threads,
+            **params,
+        }
+        if classification:
+            full["disable_default_eval_metric"] = 1
+        else:
+            full.pop("scale_pos_weight", None)
+            full["eval_metric"] = "rmse"
+        fit_matrix = xgb.DMatrix(x_fit, label=y_fit, feature_names=list(names), missing=np.nan)
+        stop_matrix = xgb.DMatrix(x_stop, label=y_stop, feature_names=list(names),
+                                  missing=np.nan)
+
+        def pr_auc(preds: np.ndarray, data: xgb.DMatrix) -> tuple[str, float]:
+            return "pr_auc", average_precision(data.get_label(), preds)
+
+        booster = xgb.train(
+            full, fit_matrix, num_boost_round=settings.max_rounds,
+            evals=[(stop_matrix, "stop")],
+            custom_metric=pr_auc if classification else None,
+            maximize=classification, early_stopping_rounds=settings.early_stopping_rounds,
+            callbacks=[_XGBReport(report)] if report else None, verbose_eval=False,
+        )
+        best = booster[: booster.best_iteration + 1]
+        text = bytes(best.save_raw(raw_format="json")).decode()
+        return XGBoostModel(text, tuple(names))
+
+
+FAMILIES: dict[str, LightGBMFamily | XGBoostFamily] = {
+    "lightgbm": LightGBMFamily(), "xgboost": XGBoostFamily()}
