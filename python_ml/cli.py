@@ -180,9 +180,69 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 order by zone, min(target_ts_utc)
                 """
             ))
+        if {"ml_model_registry", "ml_model_evaluation"} <= names:
+            _print_model_summary(con, names)
     print()
     print("Query it: make sql   (read-only DuckDB shell on a snapshot; builds stay unblocked)")
     return 0
+
+
+SUMMARY_METRICS = ("pr_auc", "roc_auc", "brier", "log_loss", "ece", "precision_at_threshold",
+                   "recall_at_threshold", "alert_rate", "base_rate")
+SUMMARY_PREDICTORS = ("model", "model_uncalibrated", "persistence", "climatology")
+
+
+def _print_model_summary(con, names: set[str]) -> None:
+    champion = con.sql(
+        """
+        select model_version, model_family, calibration_method, threshold, trained_at_utc,
+               test_start_utc, test_end_utc
+        from ml_model_registry where status = 'champion'
+        order by model_version desc limit 1
+        """
+    ).fetchall()
+    print()
+    if not champion:
+        print("Spike-risk model: no champion yet (dbt build --vars '{retrain: true}')")
+        return
+    version, family, calibration, threshold, trained_at, test_start, test_end = champion[0]
+    (registered,) = con.sql("select count(*) from ml_model_registry").fetchall()[0]
+    print(f"Spike-risk champion: model_version {version} ({family}, calibration {calibration}, "
+          f"alert threshold {threshold:.4f}), trained {trained_at:%Y-%m-%d %H:%M} UTC; "
+          f"{registered} model(s) registered")
+    print(f"Test metrics, all zones, {test_start:%Y-%m-%d} .. {test_end:%Y-%m-%d} "
+          "(ml_model_evaluation; [95 % day-block bootstrap interval]):")
+    rows = con.sql(
+        f"""
+        select metric, predictor, value, ci_low, ci_high
+        from ml_model_evaluation
+        where model_version = {int(version)} and split = 'test' and zone = 'ALL'
+        """
+    ).fetchall()
+    values = {(m, p): (v, lo, hi) for m, p, v, lo, hi in rows}
+
+    def cell(key: tuple[str, str]) -> str:
+        if key not in values or values[key][0] is None:
+            return "-"
+        v, lo, hi = values[key]
+        return f"{v:.4f}" + (f" [{lo:.4f}, {hi:.4f}]" if lo is not None else "")
+
+    table = [(metric, *(cell((metric, p)) for p in SUMMARY_PREDICTORS))
+             for metric in SUMMARY_METRICS]
+    _print_rows(("metric", "model (calibrated)", "model (uncalibrated)", "persistence",
+                 "climatology"), table)
+    for metric in ("pr_auc_minus_persistence", "brier_minus_persistence"):
+        if (metric, "model") in values:
+            print(f"  {metric}: {cell((metric, 'model'))}")
+    if "ml_spike_predictions" in names:
+        predictions = con.sql(
+            """
+            select count(*), count(*) filter (where is_alert), max(target_ts_utc)
+            from ml_spike_predictions
+            """
+        ).fetchall()[0]
+        print(f"Predictions: {predictions[0]:,} rows in ml_spike_predictions, "
+              f"{predictions[1]:,} alerts, last target hour {predictions[2]} UTC")
 
 
 def _print_table(relation) -> None:
