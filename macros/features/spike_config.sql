@@ -62,7 +62,7 @@
     {#- The vars that define what the spike mart's rows contain, as canonical JSON. -#}
     {%- set names = ['spike_forecast_origin', 'spike_availability', 'spike_price_lags_hours',
         'spike_windows_hours', 'spike_origin_series', 'spike_ramps_hours', 'spike_rule',
-        'spike_split'] -%}
+        'spike_split', 'spike_standardized_features'] -%}
     {%- set definition = {} -%}
     {%- for name in names -%}
         {%- do definition.update({name: var(name)}) -%}

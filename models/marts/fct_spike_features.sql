@@ -166,7 +166,16 @@ assembled as (
 )
 
 select
-    * exclude (split),
+    * exclude (price_eur_mwh, spike_threshold_eur_mwh, split),
+
+    ---------- features: scale-free, (value - center) / scale (var spike_standardized_features)
+    {%- for name, terms in var('spike_standardized_features').items() %}
+    ({{ terms[0] }} - {{ terms[1] }}) / nullif({{ terms[2] }}, 0) as {{ name }},
+    {%- endfor %}
+
+    ---------- labels
+    price_eur_mwh,
+    spike_threshold_eur_mwh,
     price_eur_mwh > spike_threshold_eur_mwh as is_spike,
     split
 from assembled
