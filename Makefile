@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: demo test install generate build summary sql download lint bench clean
+.PHONY: demo test install generate build summary sql download entsoe lint bench clean
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -43,6 +43,17 @@ sql: $(STAMP)
 
 download: $(STAMP)
 	$(BIN)/python -m python_ml download opsd
+
+# Real data: ENTSO-E day-ahead extracts (see README, "Real data") landed in the raw layout and
+# built into a separate warehouse, with a split that tests on 2022 onwards.
+ENTSOE_SOURCE ?= ../shared/data/real/entsoe_deepforkit
+ENTSOE_ZONES ?= DE FR NL ES
+ENTSOE_DIR ?= warehouse/entsoe
+ENTSOE_VARS ?= {raw_dir: $(ENTSOE_DIR)/raw, spike_split: {validation_start: "2021-01-01", test_start: "2022-01-01", gap_hours: 720}}
+entsoe: $(STAMP)
+	$(BIN)/python -m python_ml.data.entsoe --source $(ENTSOE_SOURCE) --zones $(ENTSOE_ZONES) --raw-dir $(ENTSOE_DIR)/raw
+	OPEN_POWER_DUCKDB=$(ENTSOE_DIR)/open_power.duckdb $(BIN)/dbt build --vars '$(ENTSOE_VARS)'
+	$(BIN)/python -m python_ml summary --warehouse $(ENTSOE_DIR)/open_power.duckdb
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
