@@ -187,7 +187,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-SUMMARY_METRICS = ("pr_auc", "roc_auc", "brier", "log_loss", "ece", "precision_at_threshold",
+SUMMARY_METRICS = ("pr_auc", "roc_auc", "brier", "log_loss", "ece", "ece_quantile",
+                   "precision_at_threshold",
                    "recall_at_threshold", "alert_rate", "base_rate")
 SUMMARY_PREDICTORS = ("model", "model_uncalibrated", "persistence", "climatology")
 
@@ -207,8 +208,9 @@ def _print_model_summary(con, names: set[str]) -> None:
         return
     version, family, calibration, threshold, trained_at, test_start, test_end = champion[0]
     (registered,) = con.sql("select count(*) from ml_model_registry").fetchall()[0]
+    alert = f"alert threshold {threshold:.4f}" if threshold is not None else "no threshold"
     print(f"Spike-risk champion: model_version {version} ({family}, calibration {calibration}, "
-          f"alert threshold {threshold:.4f}), trained {trained_at:%Y-%m-%d %H:%M} UTC; "
+          f"{alert}), trained {trained_at:%Y-%m-%d %H:%M} UTC; "
           f"{registered} model(s) registered")
     print(f"Test metrics, all zones, {test_start:%Y-%m-%d} .. {test_end:%Y-%m-%d} "
           "(ml_model_evaluation; [95 % day-block bootstrap interval]):")

@@ -23,11 +23,19 @@ from python_ml.registry import (
 from python_ml.training.data import TASKS, FeatureSchema
 from python_ml.training.pipeline import TrainingConfig, train_models
 
-PREDICTION_COLUMNS = (
-    "zone", "target_ts_utc", "forecast_origin_ts_utc", "model_version", "model_family",
-    "spike_probability", "raw_score", "is_alert", "alert_threshold", "feature_schema_hash",
-    "scored_at_utc", "dbt_invocation_id",
-)
+PREDICTION_DTYPES = {
+    "zone": "string", "target_ts_utc": "datetime64[us]", "forecast_origin_ts_utc":
+    "datetime64[us]", "model_version": "int64", "model_family": "string",
+    "spike_probability": "float64", "raw_score": "float64", "is_alert": "bool",
+    "alert_threshold": "float64", "feature_schema_hash": "string",
+    "scored_at_utc": "datetime64[us]", "dbt_invocation_id": "string",
+}
+
+
+def empty_predictions() -> pd.DataFrame:
+    """No rows, but typed: a first run with nothing to score must still create the table
+    with the right column types."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in PREDICTION_DTYPES.items()})
 
 
 def log(message: str) -> None:
@@ -112,7 +120,7 @@ def scoring_job(task_name: str, mart: pd.DataFrame, registry: pd.DataFrame,
             candidates[["zone", "target_ts_utc"]]).isin(keys)]
     if candidates.empty:
         log(f"[ml] model_version {model.model_version}: nothing new to score")
-        return pd.DataFrame(columns=list(PREDICTION_COLUMNS))
+        return empty_predictions()
     scores = model.score(candidates)
     out = pd.DataFrame({
         "zone": candidates["zone"].to_numpy(),

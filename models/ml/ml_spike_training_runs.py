@@ -7,7 +7,8 @@ from python_ml import jobs
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # full_refresh=False: --full-refresh of the features must not wipe the model history.
+    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
     retrain = jobs.flag(dbt.config.get("retrain"))
     mart = dbt.ref("fct_spike_features")
     schema_versions = dbt.ref("feature_schema_versions").df()

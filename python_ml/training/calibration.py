@@ -109,6 +109,12 @@ def choose_calibration(p: np.ndarray, y: np.ndarray, max_relative_pr_auc_loss: f
         # different maps would re-rank rows that neither map re-ranks.
         held_out[method] = {"brier": brier_score(y, predicted),
                             "pr_auc": float(np.nanmean(fold_pr_auc))}
+    if set(held_out) == {"none"} and len(np.unique(y)) == 2:
+        # a half of the window without positives: no held-out comparison is possible, and
+        # re-weighted training inflates raw scores, so fit Platt scaling on the whole window
+        return CalibrationChoice(fit_calibration("sigmoid", p, y), held_out,
+                                 "sigmoid on the whole window: a half of it has a single "
+                                 "outcome, so methods could not be compared held out")
     reference = held_out["none"]["pr_auc"] if "none" in held_out else float("nan")
     eligible = [m for m, s in held_out.items()
                 if not np.isfinite(reference)

@@ -132,7 +132,9 @@ def time_splits(frame: pd.DataFrame, task: Task, calibration_fraction: float = 0
             raise ValueError(f"time order violated: {earlier} ends at {times[a].max()}, "
                              f"{later} starts at {times[b].min()}")
     if task.kind == "classification":
-        for name in ("train", "tune"):
+        for name in ("train", "tune", "calibrate"):
             if len(np.unique(label_vector(frame, task)[getattr(splits, name)])) < 2:
-                raise ValueError(f"the {name} window holds a single class of {task.label}")
+                raise ValueError(f"the {name} window holds a single class of {task.label}; "
+                                 "widen the validation window (var spike_split) or move "
+                                 "ml_training.calibration_fraction")
     return splits

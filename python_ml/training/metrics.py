@@ -64,6 +64,19 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
     return float(gap.sum() / count.sum())
 
 
+def expected_calibration_error_quantile(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """ECE over equal-count bins of the sorted probabilities. With rare events nearly every
+    probability falls into the first equal-width bin, where ECE reduces to |mean p - base
+    rate|; equal-count bins also judge the ranking's upper tail."""
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if len(p) == 0:
+        return float("nan")
+    order = np.argsort(p, kind="mergesort")
+    groups = np.array_split(order, min(bins, len(p)))
+    return float(sum(abs(p[g].mean() - y[g].mean()) * len(g) for g in groups) / len(p))
+
+
 def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     """The classification metric set, with precision and recall of alerts `p >= threshold`."""
     y = np.asarray(y, dtype=bool)
@@ -78,6 +91,7 @@ def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> di
         "brier": brier_score(y, p),
         "log_loss": log_loss(y, p),
         "ece": expected_calibration_error(y, p),
+        "ece_quantile": expected_calibration_error_quantile(y, p),
         "precision_at_threshold": hits / n_alerts if n_alerts else float("nan"),
         "recall_at_threshold": hits / n_pos if n_pos else float("nan"),
         "alert_rate": n_alerts / len(y) if len(y) else float("nan"),
@@ -165,7 +179,10 @@ def evaluate_predictors(
             low = high = None
             sampled = np.asarray(draws[pr.name].get(metric, []), dtype=float)
             sampled = sampled[np.isfinite(sampled)]
-            if metric not in ("rows", "positives") and len(sampled) >= max(10, samples // 2):
+            # an interval only when (nearly) every resample defined the metric: dropping the
+            # resamples without a spike would make it conditional, hence too narrow
+            if metric not in ("rows", "positives") and samples and len(sampled) >= max(
+                    10, 0.95 * samples):
                 low, high = (float(v) for v in np.percentile(sampled, [2.5, 97.5]))
             rows_out.append({"predictor": pr.name, "metric": metric,
                              "value": None if not np.isfinite(value) else float(value),

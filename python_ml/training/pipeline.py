@@ -101,8 +101,8 @@ class TrainingRun:
         """Models best first by the tuning metric on the calibration window, which neither
         the fit, the early stopping nor the search has seen."""
         sign = -1.0 if self.task.maximize else 1.0
-        return sorted(self.models, key=lambda m: sign * np.nan_to_num(m.selection_value,
-                                                                      nan=-np.inf * sign))
+        return sorted(self.models, key=lambda m: (bool(np.isnan(m.selection_value)),
+                                                  sign * np.nan_to_num(m.selection_value)))
 
 
 def _tuning_value(task: Task, y: np.ndarray, prediction: np.ndarray) -> float:

@@ -94,7 +94,7 @@ def test_evaluation_puts_baselines_beside_the_model(ml_template):
     assert [r[0] for r in rows] == ["climatology", "model", "model_uncalibrated",
                                     "persistence"]
     for _, value, low, high in rows:
-        assert low <= value <= high
+        assert 0 <= low <= high <= 1 and 0 <= value <= 1
     zones = query(ml_template, "select distinct zone from ml_model_evaluation order by 1")
     assert [z[0] for z in zones] == ["ALL", "DE_LU", "FR", "NL"]
 
@@ -126,6 +126,32 @@ def test_retraining_adds_challengers_and_keeps_the_champions_predictions(
                                "order by model_version")
     assert rows == [(1, "champion"), (2, "challenger"), (3, "challenger"), (4, "challenger")]
     assert hashes(ml_warehouse)["ml_spike_scores"] == before
+
+
+def test_without_retraining_the_champion_scores_new_rows_once(
+        ml_warehouse, ml_raw_dir, tmp_path):
+    last_day = ("select zone, target_ts_utc, spike_probability, is_alert from ml_spike_scores "
+                "where target_ts_utc >= (select max(target_ts_utc) - interval 23 hour "
+                "from ml_spike_scores) order by all")
+    before = query(ml_warehouse, last_day)
+    with duckdb.connect(str(ml_warehouse)) as con:
+        con.sql("delete from ml_spike_scores where target_ts_utc >= "
+                "(select max(target_ts_utc) - interval 23 hour from ml_spike_scores)")
+    run = ml_build(ml_warehouse, ml_raw_dir, tmp_path, retrain=False)
+    assert run.success, run.failure_text()
+    assert len(before) >= 24 and query(ml_warehouse, last_day) == before
+    assert query(ml_warehouse, "select count(*) - count(distinct (zone, target_ts_utc)) "
+                               "from ml_spike_predictions") == [(0,)]
+
+
+def test_a_full_refresh_keeps_the_registry_and_the_predictions(
+        ml_warehouse, ml_raw_dir, tmp_path):
+    before = hashes(ml_warehouse)
+    run = run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit",
+                   "--full-refresh"], warehouse=ml_warehouse, raw_dir=ml_raw_dir,
+                  work_dir=tmp_path, extra_vars={**ML_VARS, "retrain": False})
+    assert run.success, run.failure_text()
+    assert hashes(ml_warehouse) == before
 
 
 def test_no_champion_and_no_retraining_is_a_clear_error(ml_raw_dir, tmp_path):

@@ -86,6 +86,14 @@ def test_expected_calibration_error_by_hand():
         (2 * 0.4 + 2 * 0.05) / 4)
 
 
+def test_quantile_ece_by_hand():
+    # sorted p in two equal-count bins: [0.1, 0.1] with outcomes [0, 1] -> gap 0.4;
+    # [0.2, 0.9] with outcomes [0, 1] -> mean p 0.55, frequency 0.5 -> gap 0.05
+    got = metrics.expected_calibration_error_quantile(
+        np.array([0, 1, 0, 1]), np.array([0.1, 0.1, 0.2, 0.9]), bins=2)
+    assert got == pytest.approx((2 * 0.4 + 2 * 0.05) / 4)
+
+
 def test_day_block_bootstrap_is_seeded_and_brackets_the_point():
     rng = np.random.default_rng(2)
     y = rng.random(24 * 60) < 0.05
@@ -135,6 +143,25 @@ def test_splits_follow_the_split_label_in_time_order():
     assert splits.score.sum() == 24 * 2 and not (splits.score & splits.test).any()
 
 
+def test_splits_refuse_a_calibration_window_without_spikes():
+    frame = synthetic_mart()
+    late_validation = (frame["split"] == "validation") & (
+        frame["target_ts_utc"] >= pd.Timestamp("2020-06-10"))
+    frame.loc[late_validation, "is_spike"] = False
+    with pytest.raises(ValueError, match="the calibrate window holds a single class"):
+        time_splits(frame, SPIKE_RISK)
+
+
+def test_calibration_falls_back_to_sigmoid_when_a_half_has_no_positives():
+    rng = np.random.default_rng(8)
+    p = rng.random(2000) * 0.5
+    y = np.zeros(2000, dtype=bool)
+    y[-40:] = True  # positives only in the second half
+    choice = choose_calibration(p, y)
+    assert choice.calibration.method == "sigmoid"
+    assert "single outcome" in choice.reason
+
+
 def test_splits_refuse_data_without_a_validation_window():
     frame = synthetic_mart()
     frame.loc[frame["split"] == "validation", "split"] = "train"
@@ -157,7 +184,7 @@ def test_calibration_lowers_the_ece_of_a_miscalibrated_model():
     assert after < before / 3
 
 
-def test_calibration_keeps_none_for_an_already_calibrated_model():
+def test_calibration_of_an_already_calibrated_model_gains_nothing():
     rng = np.random.default_rng(5)
     p = rng.beta(0.5, 12, size=20000)
     y = rng.random(len(p)) < p
@@ -220,6 +247,16 @@ def test_a_training_run_registers_both_families_beside_baselines(trained):
     assert records["model_version"].tolist() == [7, 8]
     assert records["status"].tolist() == ["champion", "challenger"]
     assert records.loc[0, "model_family"] == run.ranked()[0].family
+
+
+def test_a_model_without_a_selection_score_ranks_last(trained):
+    _, run = trained
+    first, second = run.ranked()
+    try:
+        first.selection_value, saved = float("nan"), first.selection_value
+        assert run.ranked() == [second, first]
+    finally:
+        first.selection_value = saved
 
 
 def test_registry_row_round_trips_through_duckdb_and_predicts_identically(trained, tmp_path):
