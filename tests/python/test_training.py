@@ -249,6 +249,20 @@ def test_a_training_run_registers_both_families_beside_baselines(trained):
     assert records.loc[0, "model_family"] == run.ranked()[0].family
 
 
+def test_the_test_window_never_reaches_the_fit_the_search_or_the_calibration(trained):
+    frame, run = trained
+    scrambled = frame.copy()
+    test = scrambled["split"] == "test"
+    rng = np.random.default_rng(9)
+    scrambled.loc[test, "is_spike"] = rng.random(int(test.sum())) < 0.5
+    scrambled.loc[test, "signal"] = rng.normal(size=int(test.sum())) * 100
+    again = train_models(scrambled, schema(), SPIKE_RISK, TINY, log=lambda _: None)
+    for before, after in zip(run.models, again.models, strict=True):
+        assert after.predictor.model_text == before.predictor.model_text
+        assert after.calibration == before.calibration
+        assert after.threshold == before.threshold
+
+
 def test_a_model_without_a_selection_score_ranks_last(trained):
     _, run = trained
     first, second = run.ranked()
