@@ -99,6 +99,19 @@ def empty_registry() -> pd.DataFrame:
     return pd.DataFrame(columns=list(REGISTRY_COLUMNS))
 
 
+def check_predictions(predictions: pd.DataFrame) -> None:
+    """Fail closed: a prediction frame that breaks expectations/ml_spike_predictions.json is
+    never appended (the scoring model raises, the table keeps its previous rows)."""
+    from python_ml import quality
+
+    frame = predictions.assign(alert_matches_threshold=predictions["is_alert"].to_numpy()
+                               == (predictions["spike_probability"].to_numpy()
+                                   >= predictions["alert_threshold"].to_numpy(dtype=float)))
+    validation = quality.validate(frame, "ml_spike_predictions")
+    if not validation.success:
+        raise quality.ExpectationFailed(validation, "ml_spike_scores (nothing appended)")
+
+
 def scoring_job(task_name: str, mart: pd.DataFrame, registry: pd.DataFrame,
                 scored: pd.DataFrame, splits: tuple[str, ...] = ("test", "score"),
                 ) -> pd.DataFrame:
@@ -136,6 +149,7 @@ def scoring_job(task_name: str, mart: pd.DataFrame, registry: pd.DataFrame,
         "scored_at_utc": pd.Timestamp(datetime.now(UTC)).tz_localize(None),
         "dbt_invocation_id": invocation_id(),
     })
+    check_predictions(out)
     log(f"[ml] model_version {model.model_version}: scored {len(out)} rows, "
         f"{int(out['is_alert'].sum())} alerts")
     return out

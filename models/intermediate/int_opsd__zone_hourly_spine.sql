@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_stg_opsd__time_series') }}
 -- The complete hourly axis of every bidding zone: one row per zone and UTC hour
 -- from the zone's first to its last published value of any hourly series, with no
 -- hour missing, so that lags and windows downstream are lags in time, not in rows.

@@ -7,6 +7,7 @@ from python_ml import jobs
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
+    dbt.ref("dq_fct_spike_features")  # runs after the mart's expectations passed
     registry = dbt.ref("ml_model_registry").df()
     mart = dbt.ref("fct_spike_features").filter("split in ('test', 'score')").df()
     scored = (session.sql(f"select zone, target_ts_utc, model_version from {dbt.this}").df()

@@ -10,6 +10,7 @@ def model(dbt, session):
     # full_refresh=False: --full-refresh of the features must not wipe the model history.
     dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
     retrain = jobs.flag(dbt.config.get("retrain"))
+    dbt.ref("dq_fct_spike_features")  # runs after the mart's expectations passed
     mart = dbt.ref("fct_spike_features")
     schema_versions = dbt.ref("feature_schema_versions").df()
     registry = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else (

@@ -230,3 +230,38 @@ def test_selecting_a_zone_the_file_lacks_fails(warehouse, sample_raw_dir, tmp_pa
                   extra_vars={"opsd_zones": ["DE_LU", "XX_1"]})
     assert not run.success
     assert run.results == {"opsd_selected_zones_are_in_the_raw_file": "fail"}
+
+
+def test_a_negative_load_passes_staging_and_is_stopped_by_its_expectation(
+        warehouse, sample_raw_dir, tmp_path):
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(sample_raw_dir, raw_dir)
+    raw_file = raw_dir / "opsd" / TIME_SERIES
+    rows = read_raw(raw_file)
+    column = "FR_load_actual_entsoe_transparency"
+    # an hour inside the incremental look-back (older hours are checked but not re-staged)
+    index = len(rows) - 30
+    assert rows[index][rows[0].index(column)]
+    rows[index][rows[0].index(column)] = "-5"
+    write_raw(raw_file, rows)
+    before = query(warehouse, "select count(*), sum(hash(zone, ts_utc, load_actual_mw)) "
+                              "from int_opsd__zone_hours")
+
+    run = run_dbt(["build", "--exclude", "tag:ml"], warehouse=warehouse, raw_dir=raw_dir,
+                  work_dir=tmp_path)
+
+    assert not run.success
+    assert run.results["stg_opsd__time_series"] == "success"
+    message = run.messages["expectations_passed_dq_stg_opsd__time_series_"]
+    assert "suite stg_opsd__time_series: 1 expectation(s) failed [rule: expectation_suite]" \
+        in message
+    assert ('column value: expect_column_values_to_be_between where variable == '
+            '"load_actual_entsoe_transparency": 1 unexpected, e.g. [-5.0]') in message
+    assert f'"source_file": "{raw_file}", "source_line": {index + 1}, "source_column": "{column}"' \
+        in message
+    assert run.results["int_opsd__zone_hourly_spine"] == "skipped"
+    assert query(warehouse, "select count(*), sum(hash(zone, ts_utc, load_actual_mw)) "
+                            "from int_opsd__zone_hours") == before
+    failed = query(warehouse, "select suite, column_name, unexpected_sample "
+                              "from dq_validation_results where not success")
+    assert failed == [("stg_opsd__time_series", "value", "[-5.0]")]

@@ -183,3 +183,22 @@ def test_parity_failure_stops_scoring_and_leaves_predictions_untouched(
     assert "train-serve parity failed for model_version 1" in message
     assert "hour_of_day: dtype: expected float, got integer (int32)" in message
     assert hashes(ml_warehouse) == before
+
+
+def test_a_mart_feature_out_of_range_stops_training_and_scoring(
+        ml_warehouse, ml_raw_dir, tmp_path):
+    with duckdb.connect(str(ml_warehouse)) as con:
+        con.sql("update fct_spike_features set load_forecast_mw_z = 1e9 "
+                "where target_ts_utc = (select max(target_ts_utc) from fct_spike_features)")
+        con.sql("delete from ml_spike_scores where target_ts_utc >= "
+                "(select max(target_ts_utc) - interval 23 hour from ml_spike_scores)")
+    before = hashes(ml_warehouse)
+    run = run_dbt(["build", "--select", "dq_fct_spike_features+"], warehouse=ml_warehouse,
+                  raw_dir=ml_raw_dir, work_dir=tmp_path, extra_vars=ML_VARS)
+    assert not run.success
+    message = run.messages["expectations_passed_dq_fct_spike_features_"]
+    assert "column load_forecast_mw_z: expect_column_values_to_be_between: 3 unexpected" \
+        in message
+    assert run.results["ml_spike_training_runs"] == "skipped"
+    assert run.results["ml_spike_scores"] == "skipped"
+    assert hashes(ml_warehouse) == before

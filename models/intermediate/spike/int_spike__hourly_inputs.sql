@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dq_int_opsd__zone_hours') }}
 -- The series the spike mart is built from, one row per priced zone and UTC hour on a
 -- complete spine that runs through the delivery day after the zone's last published
 -- price (the day to forecast), with the time each value became public:

@@ -1,0 +1,16 @@
+# Runs the Great Expectations suite expectations/stg_opsd__time_series.json on stg_opsd__time_series and appends one
+# result row per expectation (python_ml.quality.quality_job). The dbt test
+# expectations_passed on this model stops everything downstream when one fails.
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from python_ml import jobs, quality
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
+    frame = dbt.ref("stg_opsd__time_series").df()
+    return quality.quality_job("stg_opsd__time_series", frame, jobs.settings(dbt.config.get("dq_parameters")),
+                               jobs.invocation_id(),
+                               pd.Timestamp(datetime.now(UTC)).tz_localize(None))
