@@ -40,13 +40,54 @@
             ~ "(python -m python_ml generate opsd) or download the real data "
             ~ "(python -m python_ml download opsd), or point var raw_dir elsewhere.") }}
     {%- endif -%}
+    {%- set size = run_query("select size from read_blob('" ~ raw_path ~ "')").columns[0].values()[0] -%}
+    {%- if size == 0 -%}
+        {{ exceptions.raise_compiler_error(raw_path ~ ": the file is empty (0 bytes), not even "
+            ~ "a header [rule: non_empty_file]") }}
+    {%- endif -%}
+    {#- every line must have the header's number of fields (a truncated last line is a
+        partial write); read line by line, before the CSV reader guesses anything, counting
+        commas outside double-quoted fields -#}
+    {%- set shape = run_query(
+        "with lines as (select row_number() over () as line, "
+        ~ "length(u) - length(replace(u, ',', '')) + 1 as fields from (select "
+        ~ "regexp_replace(l, '\"[^\"]*\"', '', 'g') as u "
+        ~ "from read_csv('" ~ raw_path ~ "', header = false, auto_detect = false, "
+        ~ "columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', escape = ''))) "
+        ~ "select (select fields from lines where line = 1), count(*), "
+        ~ "min(line) filter (where fields <> (select fields from lines where line = 1)) "
+        ~ "from lines") -%}
+    {%- set header_fields, line_count, bad_line = shape.rows[0][0], shape.rows[0][1], shape.rows[0][2] -%}
+    {%- if bad_line is not none -%}
+        {%- set bad = run_query(
+            "select length(u) - length(replace(u, ',', '')) + 1 from (select row_number() "
+            ~ "over () as line, regexp_replace(l, '\"[^\"]*\"', '', 'g') as u from read_csv('" ~ raw_path ~ "', header = false, "
+            ~ "auto_detect = false, columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', "
+            ~ "escape = '')) where line = " ~ bad_line).columns[0].values()[0] -%}
+        {%- set header = run_query(
+            "select l from read_csv('" ~ raw_path ~ "', header = false, auto_detect = false, "
+            ~ "columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', escape = '') limit 1"
+            ).columns[0].values()[0].split(',') -%}
+        {%- set first_missing = header[bad] if bad < header | length else header[-1] -%}
+        {{ exceptions.raise_compiler_error(
+            raw_path ~ ", column " ~ first_missing ~ ", line " ~ bad_line ~ ": the line has "
+            ~ bad ~ " fields, the header " ~ header_fields
+            ~ (" (truncated line?)" if bad < header_fields else "") ~ " [rule: row_shape]") }}
+    {%- endif -%}
+    {%- if line_count < 2 -%}
+        {{ exceptions.raise_compiler_error(raw_path ~ ": the file has a header but no data "
+            ~ "rows [rule: data_rows_present]") }}
+    {%- endif -%}
     {%- set described = run_query("describe select * from " ~ relation) -%}
     {%- set columns = described.columns[0].values() | list -%}
     {%- for name in required -%}
         {%- if name not in columns -%}
+            {%- set header = columns | reject('equalto', 'filename') | join(', ') -%}
             {{ exceptions.raise_compiler_error(
                 raw_path ~ ", column " ~ name ~ ": required column is missing; the "
-                ~ "header has " ~ (columns | reject('equalto', 'filename') | join(', '))
+                ~ "header has " ~ header
+                ~ ("; the file looks semicolon-delimited, OPSD files use commas"
+                   if ';' in header else "")
                 ~ " [rule: required_columns]") }}
         {%- endif -%}
     {%- endfor -%}

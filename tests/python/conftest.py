@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -117,4 +118,67 @@ def warehouse(template_warehouse, tmp_path) -> Path:
     """A private copy of the template warehouse for one test."""
     copy = tmp_path / "open_power.duckdb"
     shutil.copyfile(template_warehouse, copy)
+    return copy
+
+
+# ---------------------------------------------------------------- ML warehouse
+
+# 200 days from 2017-04-15 (through the autumn DST switch, which the bad-input corpus cuts
+# its files from): train to late June, validation from late July, test from late September
+# (gaps of 30 days cover the longest feature window). A lower spike bar (1.5 sd instead of
+# 2.5) puts enough spikes in a fortnight for every window to hold both classes.
+ML_SAMPLE = {"start": "2017-04-15", "days": 200, "seed": 11}
+ML_VARS = {
+    "spike_rule": {"method": "trailing_mean_sd", "window_hours": 672, "k_sd": 1.5,
+                   "min_observations": 168, "absolute_eur_mwh": 150},
+    "spike_split": {"validation_start": "2017-07-25", "test_start": "2017-09-25",
+                    "gap_hours": 720},
+    "ml_training": {"trials": 2, "bootstrap_samples": 20, "max_rounds": 200,
+                    "early_stopping_rounds": 20},
+}
+ML_MODELS = ["+ml_spike_predictions", "+ml_model_evaluation"]
+
+
+def ml_build(warehouse, raw_dir, work_dir, **extra):
+    return run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit"],
+                   warehouse=warehouse, raw_dir=raw_dir, work_dir=work_dir,
+                   extra_vars={**ML_VARS, **extra})
+
+
+# every column of every row: a table is unchanged only if this is
+TABLE_HASHES = {
+    name: f"select count(*), sum(hash(t)) from {name} t"
+    for name in ("ml_spike_training_runs", "ml_spike_scores")
+}
+
+
+def hashes(warehouse):
+    """Row count and a content hash of the registry and the predictions."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {name: con.sql(sql).fetchall() for name, sql in TABLE_HASHES.items()}
+
+
+@pytest.fixture(scope="session")
+def ml_raw_dir(tmp_path_factory):
+    """200 days of the sample, enough for train, validation and test windows."""
+    from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
+
+    raw_dir = tmp_path_factory.mktemp("ml_raw")
+    generate_opsd_sample(raw_dir / "opsd", SampleSpec(**ML_SAMPLE))
+    return raw_dir
+
+
+@pytest.fixture(scope="session")
+def ml_template(tmp_path_factory, ml_raw_dir):
+    work_dir = tmp_path_factory.mktemp("ml_template")
+    warehouse = work_dir / "open_power.duckdb"
+    run = ml_build(warehouse, ml_raw_dir, work_dir)
+    assert run.success, run.failure_text()
+    return warehouse
+
+
+@pytest.fixture
+def ml_warehouse(ml_template, tmp_path):
+    copy = tmp_path / "open_power.duckdb"
+    shutil.copyfile(ml_template, copy)
     return copy

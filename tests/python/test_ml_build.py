@@ -6,72 +6,14 @@ One warehouse is built per module with a tiny trial budget; each test works on a
 from __future__ import annotations
 
 import json
-import shutil
 
 import duckdb
-import pytest
-from conftest import run_dbt
-
-from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
-
-# 200 days from 2017-01-01: train to mid-March, validation mid-April to mid-May, test from
-# mid-June (gaps of 30 days cover the longest feature window). A lower spike bar (1.5 sd
-# instead of 2.5) puts enough spikes in a fortnight for every window to hold both classes.
-ML_VARS = {
-    "spike_rule": {"method": "trailing_mean_sd", "window_hours": 672, "k_sd": 1.5,
-                   "min_observations": 168, "absolute_eur_mwh": 150},
-    "spike_split": {"validation_start": "2017-04-15", "test_start": "2017-06-15",
-                    "gap_hours": 720},
-    "ml_training": {"trials": 2, "bootstrap_samples": 20, "max_rounds": 200,
-                    "early_stopping_rounds": 20},
-}
-ML_MODELS = ["+ml_spike_predictions", "+ml_model_evaluation"]
-
-
-def ml_build(warehouse, raw_dir, work_dir, **extra):
-    return run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit"],
-                   warehouse=warehouse, raw_dir=raw_dir, work_dir=work_dir,
-                   extra_vars={**ML_VARS, **extra})
+from conftest import ML_MODELS, ML_VARS, hashes, ml_build, run_dbt
 
 
 def query(warehouse, sql):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(sql).fetchall()
-
-
-TABLE_HASHES = {
-    "ml_spike_training_runs": "select count(*), sum(hash(model_version, model_artifact, "
-                              "status)) from ml_spike_training_runs",
-    "ml_spike_scores": "select count(*), sum(hash(zone, target_ts_utc, model_version, "
-                       "spike_probability, scored_at_utc)) from ml_spike_scores",
-}
-
-
-def hashes(warehouse):
-    return {name: query(warehouse, sql) for name, sql in TABLE_HASHES.items()}
-
-
-@pytest.fixture(scope="module")
-def ml_raw_dir(tmp_path_factory):
-    raw_dir = tmp_path_factory.mktemp("ml_raw")
-    generate_opsd_sample(raw_dir / "opsd", SampleSpec(days=200, seed=11))
-    return raw_dir
-
-
-@pytest.fixture(scope="module")
-def ml_template(tmp_path_factory, ml_raw_dir):
-    work_dir = tmp_path_factory.mktemp("ml_template")
-    warehouse = work_dir / "open_power.duckdb"
-    run = ml_build(warehouse, ml_raw_dir, work_dir)
-    assert run.success, run.failure_text()
-    return warehouse
-
-
-@pytest.fixture
-def ml_warehouse(ml_template, tmp_path):
-    copy = tmp_path / "open_power.duckdb"
-    shutil.copyfile(ml_template, copy)
-    return copy
 
 
 def test_build_registers_a_champion_and_a_challenger(ml_template):
