@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: demo test install generate build summary sql download entsoe lint bench clean
+.PHONY: demo test install generate build summary sql download entsoe docs lint bench clean
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -40,6 +40,9 @@ summary: $(STAMP)
 
 sql: $(STAMP)
 	$(BIN)/python -m python_ml sql
+
+docs: $(STAMP)
+	$(BIN)/python -m python_ml docs
 
 download: $(STAMP)
 	$(BIN)/python -m python_ml download opsd

@@ -392,7 +392,29 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--warehouse", help="DuckDB file")
     sql.add_argument("sql", nargs=argparse.REMAINDER, help="arguments for the DuckDB CLI")
     sql.set_defaults(handler=_cmd_sql)
+
+    docs = commands.add_parser(
+        "docs", help="build the data-docs site (dbt docs + Great Expectations Data Docs)",
+        description="Write dbt's static docs and the Great Expectations Data Docs (suites "
+                    "validated on the warehouse's tables) under one index page, viewable "
+                    "offline. Needs npm once, to fetch the Data Docs' CSS and JavaScript.")
+    docs.add_argument("--warehouse", help="DuckDB file")
+    docs.add_argument("--out", default="warehouse/docs", help="site folder (default: %(default)s)")
+    docs.set_defaults(handler=_cmd_docs)
     return parser
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from python_ml import docs
+
+    project_dir = Path(os.environ.get("DBT_PROJECT_DIR", Path.cwd()))
+    try:
+        index = docs.build_site(warehouse_path(args.warehouse), Path(args.out).resolve(),
+                                project_dir, docs.dbt_var_defaults(project_dir))
+    except docs.DocsError as error:
+        raise CliError(str(error)) from None
+    print(f"data docs: {index}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,12 +34,17 @@ def _context():
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
+    quiet_progress(context)
+    return context
+
+
+def quiet_progress(context) -> None:
+    """No per-metric progress bars in the build log."""
     try:
         from great_expectations.data_context.types.base import ProgressBarsConfig
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
     except Exception:  # noqa: BLE001 - cosmetics only
         pass
-    return context
 
 
 def row_identifiers(name: str) -> list[str]:

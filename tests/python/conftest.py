@@ -36,18 +36,11 @@ class DbtRun:
 
 
 def release_duckdb_file() -> None:
-    """Close the DuckDB instance dbt-duckdb keeps open between in-process invocations.
+    """Close dbt-duckdb's cached database: a test opening the same file afterwards with
+    other settings (read-only) would be refused, and another process locked out."""
+    from python_ml.docs import release_dbt_duckdb
 
-    dbt-duckdb caches one database instance per process (a class attribute), which holds
-    the file; a test opening the same file afterwards with other settings (read-only)
-    would be refused, and another process would be locked out.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
+    release_dbt_duckdb()
 
 
 def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,

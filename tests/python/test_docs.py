@@ -1,0 +1,122 @@
+"""The data-docs site (python -m python_ml docs), rendered in headless Chromium.
+
+Checks what a reader sees, not the HTML text (dbt's static page embeds every name even when
+nothing renders): the Great Expectations pages show their tables, dbt's lineage graph has
+nodes, and no page logs a console error or requests anything but local files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_DIR
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine "
+                       "(apt-get install chromium; .ci/run installs it)"),
+    pytest.mark.skipif(shutil.which("npm") is None, reason="no npm to fetch the Data Docs' "
+                       "assets (apt-get install npm; .ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, template_warehouse):
+    from python_ml import docs
+
+    work = tmp_path_factory.mktemp("docs")
+    warehouse = work / "open_power.duckdb"
+    shutil.copyfile(template_warehouse, warehouse)
+    previous = os.environ.get("OPEN_POWER_DUCKDB")
+    os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
+    try:
+        index = docs.build_site(warehouse, work / "site", PROJECT_DIR,
+                                docs.dbt_var_defaults(PROJECT_DIR))
+    finally:
+        if previous is None:
+            os.environ.pop("OPEN_POWER_DUCKDB", None)
+        else:
+            os.environ["OPEN_POWER_DUCKDB"] = previous
+    return index.parent
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+class Visit:
+    """A page with its console errors and every request it made."""
+
+    def __init__(self, browser, url: str, screenshot: Path | None = None) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("response", lambda r: self.errors.append(f"{r.status}: {r.url}")
+                     if r.status >= 400 else None)
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_timeout(500)
+        if screenshot:
+            self.page.screenshot(path=str(screenshot), full_page=True)
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], self.requests
+        assert all(u.startswith(("file://", "data:", "about:")) for u in self.requests), [
+            u for u in self.requests if not u.startswith(("file://", "data:", "about:"))]
+
+
+def test_index_links_both_sites(site, browser):
+    visit = Visit(browser, (site / "index.html").as_uri())
+    visit.assert_clean()
+    for link in ("#dbt-docs", "#gx-docs"):
+        target = visit.page.locator(link).get_attribute("href")
+        assert (site / target).is_file()
+
+
+def test_data_docs_render_their_tables_offline(site, browser, tmp_path):
+    visit = Visit(browser, (site / "gx" / "index.html").as_uri(), tmp_path / "gx.png")
+    visit.assert_clean()
+    rows = visit.page.locator("table tbody tr")
+    assert rows.count() >= 3  # a validation and a suite per layer, listed by bootstrap-table
+    for suite in ("stg_opsd__time_series", "int_opsd__zone_hours", "fct_spike_features"):
+        page = Visit(browser, (site / "gx" / "expectations" / f"{suite}.html").as_uri())
+        page.assert_clean()
+        assert page.page.locator("table").count() >= 1
+        assert page.page.get_by_text("expect_column_values_to_be_between").count() + \
+            page.page.locator("table tbody tr").count() > 0
+    validations = sorted((site / "gx" / "validations").rglob("*.html"))
+    assert len(validations) == 3
+    page = Visit(browser, validations[0].as_uri())
+    page.assert_clean()
+    assert page.page.locator("table tbody tr").count() > 0
+
+
+def test_dbt_docs_show_the_lineage_graph_with_nodes(site, browser, tmp_path):
+    url = (site / "dbt" / "index.html").as_uri() + \
+        "#!/model/model.open_power_ml.fct_spike_features"
+    visit = Visit(browser, url, tmp_path / "dbt.png")
+    visit.assert_clean()
+    nodes = visit.page.evaluate("""() => {
+        const graph = angular.element(document.body).injector().get('graph').graph;
+        return graph.elements.filter(e => !(e.data && e.data.source))
+                             .map(e => e.data.label || e.data.id); }""")
+    assert {"fct_spike_features", "int_spike__origin_features", "stg_opsd__time_series",
+            "ml_spike_training_runs"} <= set(nodes)
+    # the model page renders its documented columns
+    assert visit.page.get_by_text("price_lag_24h_z", exact=True).first.is_visible()
