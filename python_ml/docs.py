@@ -202,8 +202,11 @@ def release_dbt_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def build_dbt_docs(out: Path, project_dir: Path, work_dir: Path) -> Path:
-    """`dbt docs generate --static` against the configured warehouse; one page."""
+def build_dbt_docs(out: Path, project_dir: Path, work_dir: Path,
+                   dbt_vars: dict[str, object] | None = None) -> Path:
+    """`dbt docs generate --static` against the configured warehouse; one page. Compiling
+    the models reads the raw files' headers, so var raw_dir must point at them."""
+    import yaml
     from dbt.cli.main import dbtRunner
 
     # without usage stats the page loads no tracking script from a CDN
@@ -212,7 +215,10 @@ def build_dbt_docs(out: Path, project_dir: Path, work_dir: Path) -> Path:
                                  "--project-dir", str(project_dir),
                                  "--profiles-dir", str(project_dir),
                                  "--target-path", str(work_dir / "target"),
-                                 "--log-path", str(work_dir / "logs")])
+                                 "--log-path", str(work_dir / "logs"),
+                                 *(["--vars", yaml.safe_dump(dbt_vars,
+                                                             default_flow_style=True)]
+                                   if dbt_vars else [])])
     release_dbt_duckdb()
     if not result.success:
         raise DocsError(f"dbt docs generate failed: {result.exception}")
@@ -245,14 +251,15 @@ their latest validation results on the warehouse ({suites}).</li>
 
 
 def build_site(warehouse: Path, out: Path, project_dir: Path,
-               parameters: dict[str, object]) -> Path:
+               parameters: dict[str, object], dbt_vars: dict[str, object] | None = None,
+               ) -> Path:
     from datetime import UTC, datetime
 
     if not warehouse.exists():
         raise DocsError(f"{warehouse}: no warehouse yet; run make demo first")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        build_dbt_docs(out / "dbt", project_dir, Path(tmp))
+        build_dbt_docs(out / "dbt", project_dir, Path(tmp), dbt_vars)
     build_gx_docs(warehouse, out / "gx", parameters, out / ".npm-cache")
     (out / "index.html").write_text(INDEX.format(
         built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -27,7 +27,7 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, template_warehouse):
+def site(tmp_path_factory, template_warehouse, sample_raw_dir):
     from python_ml import docs
 
     work = tmp_path_factory.mktemp("docs")
@@ -37,7 +37,8 @@ def site(tmp_path_factory, template_warehouse):
     os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
     try:
         index = docs.build_site(warehouse, work / "site", PROJECT_DIR,
-                                docs.dbt_var_defaults(PROJECT_DIR))
+                                docs.dbt_var_defaults(PROJECT_DIR),
+                                {"raw_dir": str(sample_raw_dir)})
     finally:
         if previous is None:
             os.environ.pop("OPEN_POWER_DUCKDB", None)
