@@ -29,5 +29,6 @@ select
     cast(calibration_json as varchar) as calibration_json,
     cast(feature_importance_json as varchar) as feature_importance_json,
     cast(model_format as varchar) as model_format,
-    cast(model_artifact as varchar) as model_artifact
+    cast(model_artifact as varchar) as model_artifact,
+    cast(evaluation_json as varchar) as evaluation_json
 from {{ ref('ml_spike_training_runs') }}
