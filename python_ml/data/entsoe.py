@@ -77,16 +77,16 @@ import gzip
 import hashlib
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from python_ml.data.opsd_sample import TIME_SERIES_FILE, WEATHER_FILE, _atomic_write
 
 __all__ = [
     "COLUMN_MAP",
@@ -98,8 +98,6 @@ __all__ = [
 ]
 
 LOCAL_TZ = "Europe/Brussels"  # CET/CEST, the extracts' clock for every zone
-TIME_SERIES_FILE = "time_series_60min_singleindex.csv"
-WEATHER_FILE = "weather_data.csv"
 PROVENANCE_FILE = ".entsoe_provenance.json"
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("Price_DA", "Load_DA", "Load_AC", "Gen_SC", "Sol_DA",
@@ -403,20 +401,6 @@ def _format_number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _csv_text(header: list[str], columns: list[list[str]]) -> str:
