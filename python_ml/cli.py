@@ -6,6 +6,11 @@ generate opsd   write the deterministic OPSD-format sample into the raw folder
 download opsd   fetch the real OPSD packages (verified, resumable, atomic)
 summary         print what the warehouse holds and where it is
 sql             open the DuckDB CLI read-only on a snapshot of the warehouse
+run hourly      the hourly path (score new hours, drift, inference log), one run at a time
+run daily       the daily path (retrain, shadow, promotion), one run at a time
+lifecycle       demo: new days with drift, hourly runs, a daily run, a printed summary
+report          static HTML monitoring report with plots (offline)
+docs            dbt docs and Great Expectations Data Docs under one index
 """
 
 from __future__ import annotations
@@ -393,6 +398,16 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("sql", nargs=argparse.REMAINDER, help="arguments for the DuckDB CLI")
     sql.set_defaults(handler=_cmd_sql)
 
+    run = commands.add_parser(
+        "run", help="the hourly or daily path (selectors.yml) under the warehouse lock",
+        description="dbt build --selector hourly|daily, in-process, one run at a time per "
+                    "warehouse (a second run exits with code 75).")
+    run.add_argument("path", choices=["hourly", "daily"])
+    run.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
+                                         f"{DEFAULT_WAREHOUSE})")
+    run.add_argument("--vars", help="dbt vars as YAML, e.g. '{raw_dir: /data/raw}'")
+    run.set_defaults(handler=_cmd_run)
+
     docs = commands.add_parser(
         "docs", help="build the data-docs site (dbt docs + Great Expectations Data Docs)",
         description="Write dbt's static docs and the Great Expectations Data Docs (suites "
@@ -402,6 +417,17 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", default="warehouse/docs", help="site folder (default: %(default)s)")
     docs.set_defaults(handler=_cmd_docs)
     return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from python_ml import runs
+
+    dbt_vars = yaml.safe_load(args.vars) if args.vars else {}
+    if not isinstance(dbt_vars, dict):
+        raise CliError(f"--vars must be a YAML mapping, got {args.vars!r}")
+    return runs.run_path(args.path, warehouse_path(args.warehouse), dbt_vars)
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:

@@ -6,17 +6,21 @@ Each wrapper reads its inputs as DataFrames, calls one function here, and return
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
+from python_ml import lifecycle
+from python_ml.features.parity import ParityError
 from python_ml.registry import (
     REGISTRY_COLUMNS,
     RegisteredModel,
-    champion_record,
     next_version,
     registry_records,
 )
@@ -84,7 +88,8 @@ def training_job(task_name: str, mart: pd.DataFrame, schema_versions: pd.DataFra
     config = TrainingConfig.from_vars(training_settings)
     started = time.perf_counter()
     run = train_models(mart, schema, task, config, log=log)
-    has_champion = champion_record(registry, task.name) is not None if len(registry) else False
+    # the best model of a task's first run is its initial champion; later runs add challengers
+    has_champion = bool(len(registry)) and bool((registry["task"] == task.name).any())
     rows = registry_records(
         run, next_version([int(v) for v in registry["model_version"]] if len(registry) else []),
         has_champion, datetime.now(UTC), invocation_id())
@@ -93,6 +98,109 @@ def training_job(task_name: str, mart: pd.DataFrame, schema_versions: pd.DataFra
             f"{row.status}")
     log(f"[ml] training run took {time.perf_counter() - started:.1f} s")
     return rows
+
+
+def artifacts_to_prune(runs: pd.DataFrame, promotions: pd.DataFrame,
+                       keep: int) -> list[int]:
+    """Versions whose stored artifact goes (var ml_lifecycle.keep_artifacts): the registry
+    row stays, the model text is nulled. Champion and challengers are always kept."""
+    if not len(runs):
+        return []
+    statuses = lifecycle.model_statuses(runs, promotions)
+    keep_set = lifecycle.retained_versions(statuses, keep)
+    present = runs[runs["model_artifact"].notna()]["model_version"]
+    return sorted(int(v) for v in present if int(v) not in keep_set)
+
+
+def promotion_job(task_name: str, runs: pd.DataFrame, previous: pd.DataFrame,
+                  champion_predictions: pd.DataFrame, shadow_predictions: pd.DataFrame,
+                  mart: pd.DataFrame, prediction_drift: pd.DataFrame,
+                  settings: lifecycle.PromotionSettings) -> pd.DataFrame:
+    """Decide, for the task's challengers, whether one replaces the champion (or apply a
+    manual promotion / rollback), and return the decision rows to append."""
+    champion = lifecycle.current_champion(runs, previous, task_name) if len(runs) else None
+    if champion is None:
+        log(f"[ml] promotions: task {task_name} has no champion yet; nothing to decide")
+        return lifecycle.empty_promotions()
+    records = {int(r["model_version"]): r for r in runs.to_dict("records")}
+    recent = mart[pd.to_datetime(mart["target_ts_utc"]) > pd.to_datetime(
+        mart["target_ts_utc"]).max() - pd.Timedelta(days=settings.window_days)]
+    rows: list[dict[str, object]] = []
+    wanted = settings.promote_version
+    if wanted is not None:
+        if wanted not in records or records[wanted]["task"] != task_name:
+            raise ValueError(f"ml_promotion.promote_version: no model_version {wanted} for "
+                             f"task {task_name} in ml_model_registry")
+        if wanted == champion:
+            log(f"[ml] promotions: model_version {wanted} is already champion")
+        else:
+            record = _registered(runs, wanted)
+            problem = lifecycle.parity_problem(recent, record)
+            if problem:
+                raise ValueError(f"ml_promotion.promote_version {wanted}: {problem}")
+            kind = "rollback" if wanted < champion else "manual_promotion"
+            rows.append(lifecycle.decision_row(
+                task_name, kind, wanted, champion, wanted,
+                f"{kind.replace('_', ' ')} to model_version {wanted} requested by var "
+                "ml_promotion.promote_version (metric gates not applied; parity passed)",
+                [lifecycle.Gate("parity", True, "features match")]))
+    else:
+        statuses = lifecycle.model_statuses(runs, previous)
+        challengers = statuses[(statuses["task"] == task_name)
+                               & (statuses["status"] == "challenger")]["model_version"]
+        mine = champion_predictions[champion_predictions["model_version"] == champion]
+        passed: list[tuple[float, int]] = []
+        for version in sorted(int(v) for v in challengers):
+            comparison = lifecycle.compare(
+                mine, shadow_predictions[shadow_predictions["model_version"] == version],
+                mart, settings)
+            drift_rows = prediction_drift[(prediction_drift["model_version"] == version)]
+            if len(drift_rows):
+                drift_rows = drift_rows[drift_rows["drift_date"] == drift_rows["drift_date"].max()]
+            psi = float(drift_rows["psi"].max()) if len(drift_rows) else None
+            gate_list = lifecycle.gates(comparison, settings, records[champion],
+                                        records[version], psi,
+                                        lifecycle.parity_problem(recent, records[version]))
+            failed = [g for g in gate_list if not g.passed]
+            if _already_decided(previous, version, champion, comparison):
+                log(f"[ml] promotions: challenger {version} vs champion {champion} on the "
+                    "same window was decided before; no new row")
+                continue
+            if not failed:
+                passed.append((comparison.difference, version))
+            reason = ("all gates passed" if not failed else "kept the champion: "
+                      + "; ".join(f"{g.name} ({g.detail})" for g in failed))
+            rows.append(lifecycle.decision_row(task_name, "keep", version, champion, champion,
+                                               reason, gate_list, comparison))
+        if passed:
+            best = max(passed)[1]
+            for row in rows:
+                if row["challenger_version"] == best:
+                    row.update(decision="promote", champion_after=best,
+                               reason=f"promoted model_version {best}: all gates passed")
+                elif row["reason"] == "all gates passed":
+                    row["reason"] = f"all gates passed, but model_version {best} did better"
+    out = pd.DataFrame(rows, columns=list(lifecycle.PROMOTION_COLUMNS))
+    first = int(previous["decision_id"].max()) + 1 if len(previous) else 1
+    out["decision_id"] = range(first, first + len(out))
+    out["decided_at_utc"] = pd.Timestamp(datetime.now(UTC)).tz_localize(None)
+    out["dbt_invocation_id"] = invocation_id()
+    for row in out.itertuples():
+        log(f"[ml] promotions: {row.decision} (challenger {row.challenger_version}, champion "
+            f"{row.champion_before} -> {row.champion_after}): {row.reason}")
+    return out.astype(lifecycle.PROMOTION_COLUMNS)
+
+
+def _already_decided(previous: pd.DataFrame, version: int, champion: int,
+                     comparison: lifecycle.Comparison) -> bool:
+    """The same challenger against the same champion on the same labelled rows."""
+    if not len(previous):
+        return False
+    same = previous[(previous["challenger_version"] == version)
+                    & (previous["champion_before"] == champion)
+                    & (previous["labelled_rows"] == comparison.rows)
+                    & (previous["window_end_utc"] == comparison.window_end)]
+    return bool(len(same))
 
 
 def empty_registry() -> pd.DataFrame:
@@ -112,28 +220,71 @@ def check_predictions(predictions: pd.DataFrame) -> None:
         raise quality.ExpectationFailed(validation, "ml_spike_scores (nothing appended)")
 
 
-def scoring_job(task_name: str, mart: pd.DataFrame, registry: pd.DataFrame,
-                scored: pd.DataFrame, splits: tuple[str, ...] = ("test", "score"),
-                ) -> pd.DataFrame:
-    """The champion's predictions for mart rows in `splits` it has not scored yet.
+def warehouse_dir(session) -> Path:
+    """The folder of the DuckDB file the session writes (logs go beside it)."""
+    rows = session.sql("select path from duckdb_databases() "
+                       "where database_name = current_database()").fetchall()
+    path = rows[0][0] if rows and rows[0][0] else ""
+    return Path(path).resolve().parent if path else Path.cwd()
 
-    `scored` holds the (zone, target_ts_utc, model_version) keys already in the predictions
-    table, so a rerun scores nothing twice.
-    """
-    record = champion_record(registry, task_name) if len(registry) else None
-    if record is None:
-        raise ValueError(f"no champion for task {task_name} in ml_model_registry; train one "
-                         "with `dbt build --vars '{retrain: true}'`")
-    model = RegisteredModel.from_record(record)
-    candidates = mart[mart["split"].isin(splits)]
-    if len(scored):
-        done = scored[scored["model_version"] == model.model_version]
-        keys = pd.MultiIndex.from_frame(done[["zone", "target_ts_utc"]])
-        candidates = candidates[~pd.MultiIndex.from_frame(
-            candidates[["zone", "target_ts_utc"]]).isin(keys)]
-    if candidates.empty:
-        log(f"[ml] model_version {model.model_version}: nothing new to score")
-        return empty_predictions()
+
+def inference_log_path(session) -> Path:
+    return warehouse_dir(session) / "logs" / "inference.jsonl"
+
+
+INFERENCE_COLUMNS = {
+    "run_id": "string", "dbt_invocation_id": "string", "task": "string", "role": "string",
+    "model_version": "Int64", "model_family": "string", "feature_schema_hash": "string",
+    "model_feature_schema_hash": "string", "parity_result": "string", "rows_scored": "int64",
+    "alerts_raised": "int64", "started_at_utc": "datetime64[us]",
+    "duration_seconds": "float64",
+}
+
+
+def append_inference_record(path: Path, record: Mapping[str, object]) -> None:
+    """One JSON line per scoring run, appended with a single write and fsync'd (runs are
+    serialised by the warehouse lock, python_ml.runs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({k: (v.isoformat() if isinstance(v, pd.Timestamp | datetime) else v)
+                       for k, v in record.items()}, sort_keys=True) + "\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_inference_log(path: Path, known_run_ids: set[str]) -> pd.DataFrame:
+    """Records of `path` not yet in the table (the mon_inference_runs model appends them)."""
+    rows = []
+    if path.exists():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}, line {number}: not a JSON object ({error}) "
+                                 "[rule: inference_log_json]") from error
+            if record.get("run_id") not in known_run_ids:
+                rows.append(record)
+    frame = pd.DataFrame(rows, columns=list(INFERENCE_COLUMNS))
+    frame["started_at_utc"] = pd.to_datetime(frame["started_at_utc"]).dt.tz_localize(None)
+    return frame.astype(INFERENCE_COLUMNS)
+
+
+def pause_point(name: str) -> None:
+    """Fault injection for the tests: with OPEN_POWER_PAUSE_AT=<name>, touch the file named
+    by OPEN_POWER_PAUSE_FILE and sleep, so a test can SIGKILL the run at a known point."""
+    if os.environ.get("OPEN_POWER_PAUSE_AT") != name:
+        return
+    marker = os.environ.get("OPEN_POWER_PAUSE_FILE")
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("OPEN_POWER_PAUSE_SECONDS", "600")))
+
+
+def _score(model: RegisteredModel, record: Mapping[str, object],
+           candidates: pd.DataFrame) -> pd.DataFrame:
     scores = model.score(candidates)
     out = pd.DataFrame({
         "zone": candidates["zone"].to_numpy(),
@@ -150,6 +301,110 @@ def scoring_job(task_name: str, mart: pd.DataFrame, registry: pd.DataFrame,
         "dbt_invocation_id": invocation_id(),
     })
     check_predictions(out)
-    log(f"[ml] model_version {model.model_version}: scored {len(out)} rows, "
-        f"{int(out['is_alert'].sum())} alerts")
+    return out.astype(PREDICTION_DTYPES)
+
+
+def _unscored(candidates: pd.DataFrame, scored: pd.DataFrame, version: int) -> pd.DataFrame:
+    if not len(scored):
+        return candidates
+    done = scored[scored["model_version"] == version]
+    keys = pd.MultiIndex.from_frame(done[["zone", "target_ts_utc"]])
+    return candidates[~pd.MultiIndex.from_frame(
+        candidates[["zone", "target_ts_utc"]]).isin(keys)]
+
+
+def _run_scoring(task_name: str, role: str, record: Mapping[str, object],
+                 candidates: pd.DataFrame, mart_schema_hash: str,
+                 log_path: Path | None) -> pd.DataFrame:
+    """Score `candidates` with one registered model and log the run (JSON line), also when
+    the parity check fails (then nothing is scored and the error propagates)."""
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    version = int(record["model_version"])  # type: ignore[arg-type]
+    out, parity, error = empty_predictions(), "passed", None
+    try:
+        if len(candidates):
+            model = RegisteredModel.from_record(record)
+            out = _score(model, record, candidates)
+        else:
+            parity = "not run: nothing to score"
+    except ParityError as failure:
+        parity, error = f"failed: {str(failure).splitlines()[0]}", failure
+    pause_point(f"scoring:{role}")
+    entry = {
+        "run_id": str(uuid.uuid4()), "dbt_invocation_id": invocation_id(), "task": task_name,
+        "role": role, "model_version": version, "model_family": str(record["model_family"]),
+        "feature_schema_hash": mart_schema_hash,
+        "model_feature_schema_hash": str(record["feature_schema_hash"]),
+        "parity_result": parity, "rows_scored": len(out),
+        "alerts_raised": int(out["is_alert"].sum()),
+        "started_at_utc": pd.Timestamp(started).tz_localize(None),
+        "duration_seconds": round(time.perf_counter() - clock, 3),
+    }
+    if log_path is not None:
+        append_inference_record(log_path, entry)
+    if error is not None:
+        raise error
+    log(f"[ml] {role} model_version {version}: scored {len(out)} rows, "
+        f"{entry['alerts_raised']} alerts")
     return out
+
+
+def _registered(runs: pd.DataFrame, version: int) -> Mapping[str, object]:
+    record = runs[runs["model_version"] == version].iloc[0].to_dict()
+    if record.get("model_artifact") is None or pd.isna(record.get("model_artifact")):
+        raise ValueError(f"model_version {version}: its artifact was pruned (var "
+                         "ml_lifecycle.keep_artifacts); promote a model that still has one")
+    return record
+
+
+def scoring_job(task_name: str, mart: pd.DataFrame, runs: pd.DataFrame,
+                promotions: pd.DataFrame, scored: pd.DataFrame, mart_schema_hash: str,
+                log_path: Path | None = None,
+                splits: tuple[str, ...] = ("test", "score")) -> pd.DataFrame:
+    """The champion's predictions for mart rows in `splits` it has not scored yet.
+
+    The champion comes from the registry rows and the promotions log as the previous run
+    left it (python_ml.lifecycle). `scored` holds the (zone, target_ts_utc, model_version)
+    keys already in the predictions table, so a rerun scores nothing twice.
+    """
+    champion = lifecycle.current_champion(runs, promotions, task_name) if len(runs) else None
+    if champion is None:
+        raise ValueError(f"no champion for task {task_name} in ml_model_registry; train one "
+                         "with `dbt build --vars '{retrain: true}'`")
+    candidates = _unscored(mart[mart["split"].isin(splits)], scored, champion)
+    return _run_scoring(task_name, "champion", _registered(runs, champion), candidates,
+                        mart_schema_hash, log_path)
+
+
+def shadow_job(task_name: str, mart: pd.DataFrame, runs: pd.DataFrame,
+               promotions: pd.DataFrame, champion_keys: pd.DataFrame,
+               scored: pd.DataFrame, mart_schema_hash: str,
+               log_path: Path | None = None) -> pd.DataFrame:
+    """Every challenger scores the rows the champion scored that it has not scored yet."""
+    statuses = lifecycle.model_statuses(runs, promotions) if len(runs) else None
+    if statuses is None:
+        return empty_predictions()
+    challengers = statuses[(statuses["task"] == task_name)
+                           & (statuses["status"] == "challenger")]["model_version"]
+    keys = pd.MultiIndex.from_frame(champion_keys[["zone", "target_ts_utc"]].drop_duplicates())
+    rows = mart[pd.MultiIndex.from_frame(mart[["zone", "target_ts_utc"]]).isin(keys)]
+    frames = [empty_predictions()]
+    for version in sorted(int(v) for v in challengers):
+        frames.append(_run_scoring(task_name, "challenger", _registered(runs, version),
+                                   _unscored(rows, scored, version), mart_schema_hash,
+                                   log_path))
+    return pd.concat(frames, ignore_index=True).astype(PREDICTION_DTYPES)
+
+
+def previous_table(session, this, name: str, empty: pd.DataFrame) -> pd.DataFrame:
+    """Table `name` of this model's schema as the previous run left it, or `empty` when it does
+    not exist yet. Read without ref(): the promotions log is downstream of the predictions that
+    depend on the champion, so a ref would make a cycle (see python_ml.lifecycle)."""
+    found = session.execute(
+        "select count(*) from information_schema.tables where table_catalog = ? "
+        "and table_schema = ? and table_name = ?",
+        [this.database, this.schema, name]).fetchall()[0][0]
+    if not found:
+        return empty
+    return session.sql(f'select * from "{this.database}"."{this.schema}"."{name}"').df()

@@ -29,7 +29,7 @@ REGISTRY_COLUMNS = (
     "feature_schema_hash", "feature_columns", "feature_domains_json", "hyperparameters_json",
     "tuning_json", "validation_metrics_json", "test_metrics_json", "threshold",
     "threshold_json", "calibration_method", "calibration_json", "feature_importance_json",
-    "model_format", "model_artifact", "evaluation_json",
+    "model_format", "model_artifact", "evaluation_json", "drift_reference_json",
 )
 
 
@@ -90,6 +90,8 @@ def registry_records(run: TrainingRun, first_version: int, has_champion: bool,
             "model_format": MODEL_FORMATS[model.family],
             "model_artifact": model.predictor.model_text,
             "evaluation_json": _dumps(model.evaluation),
+            "drift_reference_json": _dumps(run.feature_reference
+                                           + model.prediction_reference),
         })
     return pd.DataFrame(rows, columns=list(REGISTRY_COLUMNS))
 
@@ -140,14 +142,6 @@ class RegisteredModel:
                  else np.zeros(len(raw), dtype=bool))
         return pd.DataFrame({"raw_score": raw, "probability": probability, "is_alert": alert},
                             index=frame.index)
-
-
-def champion_record(registry: pd.DataFrame, task: str) -> Mapping[str, object] | None:
-    """The newest champion of a task, or None."""
-    rows = registry[(registry["task"] == task) & (registry["status"] == "champion")]
-    if rows.empty:
-        return None
-    return rows.sort_values("model_version").iloc[-1].to_dict()
 
 
 def next_version(existing_versions: Sequence[int]) -> int:

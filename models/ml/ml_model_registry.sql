@@ -1,12 +1,14 @@
 -- The model registry as users read it: one row per trained model, append-only across runs
 -- (rows come from the Python model ml_spike_training_runs; this view gives them a contract).
+-- status is current, derived from the promotions log (ml_model_status), never stored.
 {{ config(materialized='view') }}
 
 select
-    cast(model_version as bigint) as model_version,
-    cast(task as varchar) as task,
+    cast(runs.model_version as bigint) as model_version,
+    cast(runs.task as varchar) as task,
     cast(model_family as varchar) as model_family,
-    cast(status as varchar) as status,
+    cast(status.status as varchar) as status,
+    cast(runs.status as varchar) as registered_status,
     cast(trained_at_utc as timestamp) as trained_at_utc,
     cast(dbt_invocation_id as varchar) as dbt_invocation_id,
     cast(train_start_utc as timestamp) as train_start_utc,
@@ -30,5 +32,9 @@ select
     cast(feature_importance_json as varchar) as feature_importance_json,
     cast(model_format as varchar) as model_format,
     cast(model_artifact as varchar) as model_artifact,
-    cast(evaluation_json as varchar) as evaluation_json
-from {{ ref('ml_spike_training_runs') }}
+    model_artifact is not null as artifact_retained,
+    cast(evaluation_json as varchar) as evaluation_json,
+    cast(drift_reference_json as varchar) as drift_reference_json
+from {{ ref('ml_spike_training_runs') }} as runs
+left join {{ ref('ml_model_status') }} as status
+    on runs.model_version = status.model_version

@@ -11,6 +11,7 @@ from python_ml import jobs, quality
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
     frame = dbt.ref("int_opsd__zone_hours").df()
-    return quality.quality_job("int_opsd__zone_hours", frame, jobs.settings(dbt.config.get("dq_parameters")),
-                               jobs.invocation_id(),
-                               pd.Timestamp(datetime.now(UTC)).tz_localize(None))
+    parameters = jobs.settings(dbt.config.get("dq_parameters"))
+    return quality.quality_job("int_opsd__zone_hours", frame, parameters, jobs.invocation_id(),
+                               pd.Timestamp(datetime.now(UTC)).tz_localize(None),
+                               quality.last_run(session, dbt.this, dbt.is_incremental))

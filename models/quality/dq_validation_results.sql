@@ -1,5 +1,6 @@
 -- Every Great Expectations validation run inside `dbt build`: one row per suite,
--- expectation and run (append-only history of the dq_* models).
+-- expectation and run (append-only history of the dq_* models). A run whose rows, suite and
+-- parameters match the previous passing run appends nothing.
 {{ config(materialized='view') }}
 
 {%- set suites = ['stg_opsd__time_series', 'int_opsd__zone_hours', 'fct_spike_features'] %}
@@ -16,7 +17,8 @@ select
     cast(unexpected_sample as varchar) as unexpected_sample,
     cast(unexpected_rows as varchar) as unexpected_rows,
     cast(element_count as bigint) as element_count,
-    cast(rows_validated as bigint) as rows_validated
+    cast(rows_validated as bigint) as rows_validated,
+    cast(data_fingerprint as varchar) as data_fingerprint
 from {{ ref('dq_' ~ suite) }}
 {{ 'union all' if not loop.last }}
 {%- endfor %}

@@ -16,6 +16,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from python_ml import drift
 from python_ml.features.parity import describe_features
 from python_ml.training.calibration import Calibration, CalibrationChoice, choose_calibration
 from python_ml.training.data import (
@@ -51,6 +52,8 @@ class TrainingConfig:
     calibration_fraction: float = 0.5
     max_relative_pr_auc_loss: float = 0.02
     bootstrap_samples: int = 200
+    # Quantile bins of the drift reference stored with each model (python_ml.drift).
+    drift_bins: int = 10
     fit: FitSettings = field(default_factory=FitSettings)
 
     @classmethod
@@ -86,6 +89,8 @@ class TrainedModel:
     validation_metrics: dict[str, float]
     feature_importance: dict[str, float]
     evaluation: list[dict[str, object]]
+    # per zone, bins of the calibrated score on the calibration window (python_ml.drift)
+    prediction_reference: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +101,8 @@ class TrainingRun:
     windows: dict[str, tuple[str, str] | None]
     feature_domains: list[dict[str, object]]
     config: TrainingConfig
+    # per zone and feature, bins of the training rows (python_ml.drift)
+    feature_reference: list[dict[str, object]] = field(default_factory=list)
 
     def ranked(self) -> list[TrainedModel]:
         """Models best first by the tuning metric on the calibration window, which neither
@@ -251,6 +258,9 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
             choice = choose_calibration(raw[splits.calibrate], y[splits.calibrate],
                                         config.max_relative_pr_auc_loss)
             calibrated = choice.calibration.apply(raw)
+            reference = drift.prediction_reference(zones[splits.calibrate],
+                                                   calibrated[splits.calibrate],
+                                                   config.drift_bins)
             threshold = choose_threshold(calibrated[splits.validation], y[splits.validation],
                                          config.alert_rate_target)
             predictors = [Scored("model", calibrated, threshold.value),
@@ -259,6 +269,7 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
                                                  calibrated[splits.validation], threshold.value)
         else:
             choice = CalibrationChoice(Calibration("none"), {}, "regression: not calibrated")
+            reference = []
             predictors = [Scored("model", raw, float("nan"))]
             validation = regression_metrics(y[splits.validation], raw[splits.validation])
         log(f"[ml] {family_name}: {tuning['trials']} trials ({tuning['pruned']} pruned), "
@@ -274,7 +285,9 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
             calibration=choice.calibration, calibration_choice=choice, threshold=threshold,
             selection_value=selection, validation_metrics=validation,
             feature_importance=predictor.feature_importance(),  # type: ignore[attr-defined]
-            evaluation=evaluation))
+            evaluation=evaluation, prediction_reference=reference))
     bounds = splits.bounds(pd.to_datetime(frame["target_ts_utc"]))
     return TrainingRun(task, schema, models, bounds,
-                       describe_features(frame.loc[splits.train], names), config)
+                       describe_features(frame.loc[splits.train], names), config,
+                       drift.feature_reference(frame.loc[splits.train], names,
+                                               config.drift_bins))

@@ -100,7 +100,7 @@ def template_warehouse(tmp_path_factory, sample_raw_dir) -> Path:
     (40 days hold no validation window; test_ml_build.py builds its own)."""
     work_dir = tmp_path_factory.mktemp("template")
     warehouse = work_dir / "open_power.duckdb"
-    run = run_dbt(["build", "--exclude", "tag:ml"], warehouse=warehouse,
+    run = run_dbt(["build", "--exclude", "tag:ml", "tag:monitoring"], warehouse=warehouse,
                   raw_dir=sample_raw_dir, work_dir=work_dir)
     assert run.success, f"dbt build of the template failed:\n{run.failure_text()}"
     return warehouse
@@ -129,7 +129,8 @@ ML_VARS = {
     "ml_training": {"trials": 2, "bootstrap_samples": 20, "max_rounds": 200,
                     "early_stopping_rounds": 20},
 }
-ML_MODELS = ["+ml_spike_predictions", "+ml_model_evaluation"]
+# every model, test and view of the ML and monitoring layers, with their ancestors
+ML_MODELS = ["+tag:ml", "+tag:monitoring"]
 
 
 def ml_build(warehouse, raw_dir, work_dir, **extra):

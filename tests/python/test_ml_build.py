@@ -66,7 +66,8 @@ def test_retraining_adds_challengers_and_keeps_the_champions_predictions(
     assert run.success, run.failure_text()
     rows = query(ml_warehouse, "select model_version, status from ml_model_registry "
                                "order by model_version")
-    assert rows == [(1, "champion"), (2, "challenger"), (3, "challenger"), (4, "challenger")]
+    # the first run's other model is superseded by the new run's challengers
+    assert rows == [(1, "champion"), (2, "retired"), (3, "challenger"), (4, "challenger")]
     assert hashes(ml_warehouse)["ml_spike_scores"] == before
 
 

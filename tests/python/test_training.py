@@ -10,6 +10,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 
 from python_ml.features.parity import ParityError, check_parity, describe_features
 from python_ml.jobs import scoring_job
+from python_ml.lifecycle import empty_promotions
 from python_ml.registry import RegisteredModel, registry_records
 from python_ml.training import metrics
 from python_ml.training.calibration import Calibration, choose_calibration, fit_calibration
@@ -299,12 +300,13 @@ def test_scoring_skips_keys_already_scored(trained):
     registry = registry_records(run, 1, has_champion=False,
                                 trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
     scoring = frame[frame["split"].isin(["test", "score"])]
-    first = scoring_job("spike_risk", scoring, registry, scoring.iloc[0:0])
+    none = empty_promotions()
+    first = scoring_job("spike_risk", scoring, registry, none, scoring.iloc[0:0], "h")
     assert len(first) == len(scoring) and first["model_version"].eq(1).all()
-    assert scoring_job("spike_risk", scoring, registry, first).empty
+    assert scoring_job("spike_risk", scoring, registry, none, first, "h").empty
     with pytest.raises(ValueError, match="no champion"):
-        scoring_job("spike_risk", scoring, registry.assign(status="challenger"),
-                    scoring.iloc[0:0])
+        scoring_job("spike_risk", scoring, registry.assign(status="challenger"), none,
+                    scoring.iloc[0:0], "h")
 
 
 def test_regression_is_a_task_not_a_second_pipeline():

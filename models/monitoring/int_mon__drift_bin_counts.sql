@@ -1,0 +1,101 @@
+-- Rows scored per model, zone, day and reference bin: every feature of fct_spike_features
+-- (meta.role feature in its contract) and the calibrated score, for the rows each model
+-- scored (the champion's and the challengers'), binned by the model's own reference.
+{{ config(materialized='table') }}
+{%- set features = contract_columns('fct_spike_features', 'feature') %}
+
+with
+
+scored as (
+
+    select model_version, zone, target_ts_utc, spike_probability
+    from {{ ref('ml_spike_scores') }}
+    union all
+    select model_version, zone, target_ts_utc, spike_probability
+    from {{ ref('ml_shadow_scores') }}
+
+),
+
+reference as (
+
+    select model_version, zone, kind, feature, bin, lower_edge, upper_edge
+    from {{ ref('mon_drift_reference') }}
+
+),
+
+feature_values as (
+
+    select
+        scored.model_version,
+        scored.zone,
+        cast(scored.target_ts_utc as date) as scored_date,
+        'feature' as kind,
+        names.feature,
+        case names.feature
+            {%- for name in features %}
+            when '{{ name }}' then cast(mart.{{ name }} as double)
+            {%- endfor %}
+        end as value
+    from scored
+    inner join {{ ref('fct_spike_features') }} as mart
+        on scored.zone = mart.zone
+        and scored.target_ts_utc = mart.target_ts_utc
+    cross join (values
+        {%- for name in features %}
+        ('{{ name }}'){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as names(feature)
+
+),
+
+all_values as (
+
+    select * from feature_values
+    union all
+    select
+        model_version,
+        zone,
+        cast(target_ts_utc as date) as scored_date,
+        'prediction' as kind,
+        'spike_probability' as feature,
+        spike_probability as value
+    from scored
+
+),
+
+binned as (
+
+    select all_values.*, reference.bin
+    from all_values
+    inner join reference
+        on all_values.model_version = reference.model_version
+        and all_values.zone = reference.zone
+        and all_values.kind = reference.kind
+        and all_values.feature = reference.feature
+        and reference.bin > 0
+        and (reference.lower_edge is null or all_values.value > reference.lower_edge)
+        and (reference.upper_edge is null or all_values.value <= reference.upper_edge)
+    where all_values.value is not null and not isnan(all_values.value)
+    union all
+    select all_values.*, reference.bin
+    from all_values
+    inner join reference
+        on all_values.model_version = reference.model_version
+        and all_values.zone = reference.zone
+        and all_values.kind = reference.kind
+        and all_values.feature = reference.feature
+        and reference.bin = 0
+    where all_values.value is null or isnan(all_values.value)
+
+)
+
+select
+    model_version,
+    zone,
+    kind,
+    feature,
+    scored_date,
+    bin,
+    count(*) as rows_in_bin
+from binned
+group by model_version, zone, kind, feature, scored_date, bin

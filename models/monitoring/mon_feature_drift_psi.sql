@@ -1,0 +1,7 @@
+-- Feature drift: PSI per model, zone, feature and day against the model's training
+-- distribution (see mon_drift_psi for the window and the bins).
+{{ config(materialized='view') }}
+
+select model_version, zone, feature, drift_date, window_rows, bins, psi, severity
+from {{ ref('mon_drift_psi') }}
+where kind = 'feature'

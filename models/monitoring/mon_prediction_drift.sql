@@ -1,0 +1,7 @@
+-- Prediction drift: PSI of the calibrated score per model, zone and day against the score
+-- distribution on the model's calibration window (see mon_drift_psi).
+{{ config(materialized='view') }}
+
+select model_version, zone, drift_date, window_rows, bins, psi, severity
+from {{ ref('mon_drift_psi') }}
+where kind = 'prediction'

@@ -1,0 +1,158 @@
+"""Model lifecycle rules without dbt: statuses from the promotions log, retention, the
+promotion gates on constructed predictions (a worse challenger stays out, a better one gets
+in), manual promotion and rollback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from python_ml import jobs, lifecycle
+from python_ml.lifecycle import PromotionSettings
+
+
+def runs_frame(rows):
+    """Registry rows: (version, invocation, registered status)."""
+    return pd.DataFrame([
+        {"model_version": v, "task": "spike_risk", "dbt_invocation_id": inv, "status": status,
+         "model_family": "lightgbm", "model_artifact": "text",
+         "validation_end_utc": pd.Timestamp("2020-01-31 23:00"),
+         "feature_domains_json": '[{"name": "x", "kind": "float", "always_present": true, '
+                                 '"min": 0.0, "max": 1.0}]'}
+        for v, inv, status in rows])
+
+
+def promotion(decision_id, before, after, challenger=None, decision="promote"):
+    row = lifecycle.decision_row("spike_risk", decision, challenger or after, before, after,
+                                 "test")
+    return {**row, "decision_id": decision_id}
+
+
+def statuses(runs, promotions=()):
+    frame = (pd.DataFrame(list(promotions)) if promotions else lifecycle.empty_promotions())
+    out = lifecycle.model_statuses(runs, frame)
+    return dict(zip(out["model_version"], out["status"], strict=True))
+
+
+def test_statuses_follow_the_promotions_log():
+    runs = runs_frame([(1, "a", "champion"), (2, "a", "challenger"),
+                       (3, "b", "challenger"), (4, "b", "challenger")])
+    assert statuses(runs.iloc[:2]) == {1: "champion", 2: "challenger"}
+    # a second training run supersedes the first run's challenger
+    assert statuses(runs) == {1: "champion", 2: "retired", 3: "challenger", 4: "challenger"}
+    promoted = [promotion(1, 1, 4, challenger=4)]
+    assert statuses(runs, promoted) == {1: "retired", 2: "retired", 3: "challenger",
+                                        4: "champion"}
+    # a rollback to 1: the rolled-back champion is retired, never a challenger again
+    rolled_back = promoted + [promotion(2, 4, 1, decision="rollback")]
+    assert statuses(runs, rolled_back) == {1: "champion", 2: "retired", 3: "challenger",
+                                           4: "retired"}
+
+
+def test_retention_keeps_live_models_and_the_newest_retired():
+    runs = runs_frame([(v, "a" if v <= 2 else "b" if v <= 4 else "c", "champion" if v == 1
+                        else "challenger") for v in range(1, 7)])
+    frame = lifecycle.model_statuses(runs, lifecycle.empty_promotions())
+    # champion 1, challengers 5 and 6; retired 2, 3, 4
+    assert lifecycle.retained_versions(frame, 4) == {1, 5, 6, 4}
+    assert lifecycle.retained_versions(frame, 1) == {1, 5, 6}
+    assert jobs.artifacts_to_prune(runs, lifecycle.empty_promotions(), 4) == [2, 3]
+
+
+def predictions(version, p, days=21, zones=("A", "B")):
+    index = pd.date_range("2020-03-01", periods=days * 24, freq="h")
+    return pd.concat([pd.DataFrame({"model_version": version, "zone": z, "target_ts_utc": index,
+                                    "spike_probability": p[i]}) for i, z in enumerate(zones)],
+                     ignore_index=True)
+
+
+def scenario(challenger_quality, seed=3, days=21):
+    """Labels with ~5 % spikes; the champion sees them through noise, the challenger through
+    less (challenger_quality > 1) or more (< 1) noise. Both are calibrated-ish."""
+    rng = np.random.default_rng(seed)
+    n = days * 24
+    y = rng.random((2, n)) < 0.05
+    def model(noise):
+        logit = np.where(y, 1.0, -1.0) * 2.2 + rng.normal(0, noise, (2, n)) - 2.0
+        return 1 / (1 + np.exp(-logit))
+    labels = predictions(0, y.astype(float)).rename(columns={"spike_probability": "is_spike"})
+    labels["x"] = 0.5
+    return (predictions(1, model(2.0)), predictions(2, model(2.0 / challenger_quality)),
+            labels)
+
+
+def decide(champion, challenger, labels, settings=PromotionSettings(max_ece=1.0),
+           drift_psi=0.05, previous=None):
+    runs = runs_frame([(1, "a", "champion"), (2, "b", "challenger")])
+    drift = pd.DataFrame({"model_version": [2], "zone": ["A"],
+                          "drift_date": [pd.Timestamp("2020-03-21")], "psi": [drift_psi]})
+    return jobs.promotion_job("spike_risk", runs, previous if previous is not None
+                              else lifecycle.empty_promotions(), champion, challenger,
+                              labels, drift, settings)
+
+
+def test_a_clearly_better_challenger_is_promoted():
+    champion, challenger, labels = scenario(challenger_quality=4.0)
+    out = decide(champion, challenger, labels)
+    row = out.iloc[0]
+    assert row["decision"] == "promote" and row["champion_after"] == 2, row["reason"]
+    assert row["ci_low"] > 0 and row["difference"] > 0
+    assert row["labelled_rows"] == 2 * 14 * 24  # the window: the last 14 labelled days
+
+
+def test_a_worse_challenger_is_not_promoted():
+    champion, challenger, labels = scenario(challenger_quality=0.25)
+    row = decide(champion, challenger, labels).iloc[0]
+    assert row["decision"] == "keep" and row["champion_after"] == 1
+    assert "better_by_margin" in row["reason"] and row["difference"] < 0
+
+
+def test_an_equal_challenger_is_not_promoted():
+    champion, _, labels = scenario(challenger_quality=1.0)
+    row = decide(champion, champion.assign(model_version=2), labels).iloc[0]
+    assert row["decision"] == "keep" and row["difference"] == 0
+
+
+@pytest.mark.parametrize("change, gate", [
+    ({"drift_psi": 0.4}, "no_drift_alert"),
+    ({"settings": PromotionSettings(max_ece=0.0001)}, "calibration"),
+    ({"settings": PromotionSettings(max_ece=1.0, min_positives=10_000)}, "enough_labels"),
+])
+def test_each_gate_can_stop_a_better_challenger(change, gate):
+    champion, challenger, labels = scenario(challenger_quality=4.0)
+    row = decide(champion, challenger, labels, **change).iloc[0]
+    assert row["decision"] == "keep"
+    assert row["reason"].startswith("kept the champion: " + gate), row["reason"]
+
+
+def test_parity_gate_and_out_of_sample_gate():
+    champion, challenger, labels = scenario(challenger_quality=4.0)
+    row = decide(champion, challenger, labels.assign(x=50.0)).iloc[0]
+    assert row["decision"] == "keep" and "parity (train-serve parity failed" in row["reason"]
+    early = scenario(challenger_quality=4.0)
+    shifted = [f.assign(target_ts_utc=f["target_ts_utc"] - pd.Timedelta(days=60))
+               for f in early]
+    row = decide(*shifted).iloc[0]
+    assert row["decision"] == "keep" and "out_of_sample" in row["reason"]
+
+
+def test_the_same_window_is_decided_once():
+    champion, challenger, labels = scenario(challenger_quality=0.25)
+    first = decide(champion, challenger, labels)
+    again = decide(champion, challenger, labels, previous=first)
+    assert len(first) == 1 and again.empty
+
+
+def test_manual_promotion_and_rollback_bypass_the_metric_gates():
+    champion, challenger, labels = scenario(challenger_quality=0.25)
+    row = decide(champion, challenger, labels,
+                 settings=PromotionSettings(promote_version=2)).iloc[0]
+    assert (row["decision"], row["champion_before"], row["champion_after"]) == (
+        "manual_promotion", 1, 2)
+    back = decide(champion, challenger, labels, previous=pd.DataFrame([row]),
+                  settings=PromotionSettings(promote_version=1)).iloc[0]
+    assert (back["decision"], back["champion_after"], back["decision_id"]) == (
+        "rollback", 1, row["decision_id"] + 1)
+    with pytest.raises(ValueError, match="no model_version 9"):
+        decide(champion, challenger, labels, settings=PromotionSettings(promote_version=9))

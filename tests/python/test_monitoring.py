@@ -1,0 +1,193 @@
+"""Monitoring tables on the ML warehouse: PSI (a hand-computed example through the SQL, and
+every row against an independent numpy implementation), the inference log, the shadow
+comparison and promotions through `dbt build`."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ML_MODELS, ML_VARS, ml_build, run_dbt
+
+DRIFT = {"window_days": 7, "epsilon": 0.0001, "warn": 0.1, "alert": 0.25}
+
+
+def frame(warehouse, sql):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(sql).df()
+
+
+def test_psi_matches_a_hand_computed_example(ml_warehouse, ml_raw_dir, tmp_path):
+    """Reference shares (missing, b1, b2, b3) = (0, .5, .3, .2), a two-day window.
+    Day 1 counts (0, 2, 5, 3): PSI = -.3 ln(.2/.5) + .2 ln(.5/.3) + .1 ln(.3/.2) = 0.417599.
+    Day 2 adds (0, 3, 1, 1), window shares (0, 1/3, .4, 4/15): PSI = 0.115525.
+    Day 4 alone (0, 4, 0, 0): empty bins count as 1e-4:
+    .5 ln 2 + (1e-4 - .3) ln(1e-4/.3) + (1e-4 - .2) ln(1e-4/.2) = 4.267104."""
+    with duckdb.connect(str(ml_warehouse)) as con:
+        for b, share in enumerate([0.0, 0.5, 0.3, 0.2]):
+            con.execute("insert into mon_drift_reference values (999, 'spike_risk', 'ZZ', "
+                        "'feature', 'f', ?, null, null, ?, 100)", [b, share])
+        for day, counts in (("2030-01-01", [2, 5, 3]), ("2030-01-02", [3, 1, 1]),
+                            ("2030-01-04", [4, 0, 0])):
+            for b, n in enumerate(counts, start=1):
+                if n:
+                    con.execute("insert into int_mon__drift_bin_counts values "
+                                "(999, 'ZZ', 'feature', 'f', ?, ?, ?)", [day, b, n])
+    run = run_dbt(["run", "--select", "mon_drift_psi"], warehouse=ml_warehouse,
+                  raw_dir=ml_raw_dir, work_dir=tmp_path,
+                  extra_vars={**ML_VARS, "drift": {**DRIFT, "window_days": 2}})
+    assert run.success, run.failure_text()
+    got = frame(ml_warehouse, "select cast(drift_date as varchar) d, window_rows, bins, psi, "
+                              "severity from mon_drift_psi where model_version = 999 order by d")
+    assert got["d"].tolist() == ["2030-01-01", "2030-01-02", "2030-01-04"]
+    assert got["window_rows"].tolist() == [10, 15, 4]
+    assert got["bins"].tolist() == [4, 4, 4]
+    assert got["psi"].to_numpy() == pytest.approx([0.417599, 0.115525, 4.267104], abs=1e-6)
+    assert got["severity"].tolist() == ["alert", "warn", "alert"]
+
+
+def independent_psi(values: pd.DataFrame, reference: list[dict], window_days: int,
+                    epsilon: float) -> pd.DataFrame:
+    """PSI written from the definition, not from the SQL: bins by np.digitize on the
+    reference's upper edges, per-day histograms, a rolling sum of days, then the formula."""
+    out = []
+    by_key: dict[tuple, list[dict]] = {}
+    for entry in reference:
+        by_key.setdefault((entry["zone"], entry["feature"]), []).append(entry)
+    for (zone, feature), group in values.groupby(["zone", "feature"]):
+        bins = sorted(by_key[(zone, feature)], key=lambda e: e["bin"])
+        uppers = np.array([e["upper"] for e in bins[1:-1]], dtype=float)
+        expected = np.array([e["expected_share"] for e in bins])
+        v = group["value"].to_numpy(dtype=float)
+        # right=True: a value equal to an edge belongs to the bin that edge closes
+        index = np.where(np.isnan(v), 0, 1 + np.digitize(v, uppers, right=True))
+        days = group["day"].to_numpy()
+        daily = {d: np.bincount(index[days == d], minlength=len(bins)) for d in np.unique(days)}
+        for day in daily:
+            counts = sum(c for d, c in daily.items()
+                         if day - np.timedelta64(window_days, "D") < d <= day)
+            actual = counts / counts.sum()
+            a, e = np.maximum(actual, epsilon), np.maximum(expected, epsilon)
+            out.append({"zone": zone, "feature": feature, "day": day,
+                        "psi_numpy": float(np.sum((a - e) * np.log(a / e)))})
+    return pd.DataFrame(out)
+
+
+def test_psi_agrees_with_an_independent_implementation(ml_template):
+    record = frame(ml_template, "select drift_reference_json, feature_columns "
+                                "from ml_spike_training_runs where model_version = 1")
+    reference = json.loads(record["drift_reference_json"][0])
+    features = list(record["feature_columns"][0])
+    mart = frame(ml_template, """
+        select m.*, s.spike_probability from fct_spike_features m
+        join ml_spike_scores s using (zone, target_ts_utc) where s.model_version = 1""")
+    long = mart.melt(id_vars=["zone", "target_ts_utc"], value_vars=features + [
+        "spike_probability"], var_name="feature", value_name="value")
+    long["value"] = pd.to_numeric(long["value"].astype("Float64"), errors="coerce")
+    long["day"] = pd.to_datetime(long["target_ts_utc"]).dt.floor("D").to_numpy()
+    expected = independent_psi(long, reference, DRIFT["window_days"], DRIFT["epsilon"])
+    got = frame(ml_template, "select zone, feature, drift_date, psi from mon_drift_psi "
+                             "where model_version = 1")
+    got["day"] = pd.to_datetime(got["drift_date"]).to_numpy()
+    joined = expected.merge(got, on=["zone", "feature", "day"], how="outer", indicator=True)
+    assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"].head()
+    assert len(joined) > 1000 and joined["feature"].nunique() == len(features) + 1
+    np.testing.assert_allclose(joined["psi"], joined["psi_numpy"], rtol=1e-9, atol=1e-12)
+
+
+def test_inference_log_table_and_file_hold_the_same_records(ml_template):
+    table = frame(ml_template, "select * from mon_inference_runs order by started_at_utc")
+    lines = (ml_template.parent / "logs" / "inference.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["run_id"] for r in records] == table["run_id"].tolist()
+    first = table.iloc[0]
+    assert (first["role"], first["model_version"], first["parity_result"]) == (
+        "champion", 1, "passed")
+    scored = frame(ml_template, "select count(*) n, count(*) filter (where is_alert) a "
+                                "from ml_spike_scores")
+    assert (first["rows_scored"], first["alerts_raised"]) == (scored["n"][0], scored["a"][0])
+    assert first["feature_schema_hash"] == first["model_feature_schema_hash"]
+    assert records[0]["duration_seconds"] == first["duration_seconds"] > 0
+
+
+def test_a_failed_parity_check_is_logged_and_loaded_by_the_next_run(
+        ml_warehouse, ml_raw_dir, tmp_path):
+    with duckdb.connect(str(ml_warehouse)) as con:
+        con.sql("delete from ml_spike_scores where target_ts_utc >= "
+                "(select max(target_ts_utc) - interval 23 hour from ml_spike_scores)")
+        domains = json.loads(con.sql("select feature_domains_json from ml_spike_training_runs "
+                                     "where model_version = 1").fetchall()[0][0])
+        con.execute("update ml_spike_training_runs set feature_domains_json = ? "
+                    "where model_version = 1",
+                    [json.dumps([{**d, "kind": "float"} if d["name"] == "hour_of_day" else d
+                                 for d in domains])])
+    assert not ml_build(ml_warehouse, ml_raw_dir, tmp_path, retrain=False).success
+    log = ml_warehouse.parent / "logs" / "inference.jsonl"
+    failed = json.loads(log.read_text().splitlines()[-1])
+    assert failed["parity_result"].startswith("failed: train-serve parity failed")
+    assert failed["rows_scored"] == 0
+    with duckdb.connect(str(ml_warehouse)) as con:
+        con.execute("update ml_spike_training_runs set feature_domains_json = ? "
+                    "where model_version = 1", [json.dumps(domains)])
+    assert ml_build(ml_warehouse, ml_raw_dir, tmp_path, retrain=False).success
+    logged = frame(ml_warehouse, "select parity_result, rows_scored from mon_inference_runs "
+                                 "where role = 'champion' order by started_at_utc")
+    assert logged["parity_result"].str.startswith("failed").sum() == 1
+    assert logged["rows_scored"].iloc[-1] == 24 * 3
+
+
+def test_shadow_challengers_score_the_champions_rows(ml_template):
+    counts = frame(ml_template, """
+        select model_version, count(*) n from ml_shadow_predictions group by 1 order by 1""")
+    champion = frame(ml_template, "select count(*) n from ml_spike_predictions")["n"][0]
+    assert counts["model_version"].tolist() == [2] and counts["n"].tolist() == [champion]
+    comparison = frame(ml_template, "select * from mon_shadow_comparison")
+    assert (comparison["challenger_version"] == 2).all()
+    assert comparison["rank_correlation"].between(-1, 1).all()
+    assert comparison["alert_agreement"].between(0, 1).all()
+    decision = frame(ml_template, "select * from ml_model_promotions")
+    assert decision["challenger_version"].tolist() == [2]
+    gates = {g["gate"] for g in json.loads(decision["gates_json"][0])}
+    assert gates == {"out_of_sample", "enough_labels", "better_by_margin", "calibration",
+                     "no_drift_alert", "parity"}
+
+
+def test_a_better_challenger_is_promoted_through_dbt_and_serves_from_the_next_run(
+        ml_raw_dir, tmp_path):
+    """A champion capped at one boosting round against a challenger trained normally; the
+    drift gate is opened (the 200-day sample's training window sees four months, so every
+    later month drifts) to test the margin gate end to end."""
+    warehouse = tmp_path / "promote.duckdb"
+    weak = {**ML_VARS["ml_training"], "families": ["lightgbm"], "max_rounds": 1}
+    models = ["--select", *ML_MODELS, "--exclude", "test_type:unit"]
+    wide = {"window_days": 30, "min_positives": 5, "max_ece": 1.0}
+    gates_open = {**ML_VARS, "drift": {**DRIFT, "alert": 1e9}, "ml_promotion": wide}
+    assert run_dbt(["build", *models], warehouse=warehouse, raw_dir=ml_raw_dir,
+                   work_dir=tmp_path, extra_vars={**gates_open, "ml_training": weak}).success
+    strong = {**ML_VARS["ml_training"], "families": ["lightgbm"], "trials": 4}
+    run = run_dbt(["build", *models], warehouse=warehouse, raw_dir=ml_raw_dir,
+                  work_dir=tmp_path, extra_vars={**gates_open, "ml_training": strong})
+    assert run.success, run.failure_text()
+    decision = frame(warehouse, "select * from ml_model_promotions")
+    assert decision["decision"].tolist() == ["promote"], decision["reason"].tolist()
+    assert decision["ci_low"][0] > 0
+    status = frame(warehouse, "select model_version, status from ml_model_registry "
+                              "order by model_version")
+    assert status["status"].tolist() == ["retired", "champion"]
+    # the next run's scoring serves the new champion; stability compares the two
+    run = run_dbt(["build", *models], warehouse=warehouse, raw_dir=ml_raw_dir,
+                  work_dir=tmp_path, extra_vars={**gates_open, "retrain": False})
+    assert run.success, run.failure_text()
+    served = frame(warehouse, "select model_version, count(*) n from ml_spike_predictions "
+                              "group by 1 order by 1")
+    assert served["model_version"].tolist() == [1, 2]
+    assert served["n"][0] == served["n"][1]
+    stability = frame(warehouse, "select * from mon_prediction_stability")
+    assert stability[["previous_version", "new_version"]].values.tolist() == [[1, 2]]
+    assert stability["rows_compared"][0] == served["n"][0]
+    assert 0 < stability["mean_abs_change"][0] <= stability["max_abs_change"][0]
+    # no challenger is left, so nothing new is decided
+    assert len(frame(warehouse, "select * from ml_model_promotions")) == 1
