@@ -68,6 +68,25 @@ def warehouse_lock(warehouse: Path, path_name: str) -> Iterator[Path]:
         handle.close()  # closing the descriptor releases the flock
 
 
+def drop_orphaned_staging_tables(warehouse: Path) -> list[str]:
+    """Drop the `<model>__dbt_tmp<timestamp>` tables a killed run left behind (dbt-duckdb
+    stages incremental Python models in them and drops them when the model completes).
+    Called under the lock, so no other run can be using them."""
+    if not warehouse.exists():
+        return []
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        found = con.sql("select table_catalog, table_schema, table_name from "
+                        "information_schema.tables where table_name like '%\\_\\_dbt\\_tmp%' "
+                        "escape '\\'").fetchall()
+        for catalog, schema, name in found:
+            con.execute(f'drop table "{catalog}"."{schema}"."{name}"')
+    for _, _, name in found:
+        print(f"[run] dropped {name}, left behind by an interrupted run", flush=True)
+    return [name for _, _, name in found]
+
+
 def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | None = None,
              extra_args: list[str] | None = None) -> int:
     """Run one path under the lock; return a process exit code."""
@@ -76,8 +95,10 @@ def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | N
     from dbt.cli.main import dbtRunner
 
     started = time.perf_counter()
+    previous = os.environ.get("OPEN_POWER_DUCKDB")
     try:
         with warehouse_lock(warehouse, path_name):
+            drop_orphaned_staging_tables(warehouse)
             os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
             args = ["build", "--selector", path_name]
             if dbt_vars:
@@ -88,6 +109,11 @@ def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | N
     except WarehouseBusy as busy:
         print(f"[run] {busy}", file=sys.stderr, flush=True)
         return EXIT_LOCKED
+    finally:
+        if previous is None:
+            os.environ.pop("OPEN_POWER_DUCKDB", None)
+        else:
+            os.environ["OPEN_POWER_DUCKDB"] = previous
     seconds = time.perf_counter() - started
     status = "succeeded" if result.success else "FAILED"
     print(f"[run] {path_name} path {status} in {seconds:.1f} s", flush=True)

@@ -41,15 +41,19 @@
     Sums, means, standard deviations and counts from running sums differenced at two
     lags: one cumulative pass per series (running_sums, in a first select) replaces a
     re-aggregated frame per window and statistic (rolling_from_sums, in the next one).
-    Same results as rolling_stat up to floating-point rounding.
+    The sums are exact: values are fixed-point decimals (6 decimal places, so a value moves
+    by at most 5e-7) summed without rounding, so a window's total does not depend on where
+    the running sum started. An incremental run, whose running sums start at its look-back,
+    therefore writes bitwise the same features as the run before it or a full build.
 -#}
 
 {% macro running_sums(column, with_squares=true, partition_by='zone', order_by='ts_utc') -%}
     {%- set running = "over (partition by " ~ partition_by ~ " order by " ~ order_by
         ~ " rows between unbounded preceding and current row)" -%}
-    sum({{ column }}) {{ running }} as {{ column }}__running_sum,
+    {%- set exact = "cast(" ~ column ~ " as decimal(38, 6))" -%}
+    sum({{ exact }}) {{ running }} as {{ column }}__running_sum,
     {%- if with_squares %}
-    sum({{ column }} * {{ column }}) {{ running }} as {{ column }}__running_sumsq,
+    sum({{ exact }} * {{ exact }}) {{ running }} as {{ column }}__running_sumsq,
     {%- endif %}
     count({{ column }}) {{ running }} as {{ column }}__running_n
 {%- endmacro %}
@@ -61,13 +65,15 @@
 
 {% macro rolling_from_sums(column, stat, hours, partition_by='zone', order_by='ts_utc') -%}
     {%- set n = window_total(column ~ '__running_n', hours, partition_by, order_by) -%}
-    {%- set total = window_total(column ~ '__running_sum', hours, partition_by, order_by) -%}
+    {%- set total = "cast(" ~ window_total(column ~ '__running_sum', hours, partition_by, order_by)
+        ~ " as double)" -%}
     {%- if stat == 'count' -%}
         {{ n }}
     {%- elif stat == 'mean' -%}
         {{ total }} / nullif({{ n }}, 0)
     {%- elif stat == 'std' -%}
-        {%- set squares = window_total(column ~ '__running_sumsq', hours, partition_by, order_by) -%}
+        {%- set squares = "cast(" ~ window_total(column ~ '__running_sumsq', hours, partition_by,
+            order_by) ~ " as double)" -%}
         case when {{ n }} >= 2 then sqrt(greatest(
             ({{ squares }} - {{ total }} * {{ total }} / {{ n }}) / ({{ n }} - 1), 0)) end
     {%- else -%}
