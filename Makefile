@@ -11,7 +11,8 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: demo test install generate build summary sql download entsoe docs lint bench clean
+.PHONY: demo test install generate build summary sql download entsoe docs lint bench clean \
+	hourly daily lifecycle report
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -44,6 +45,22 @@ sql: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m python_ml docs
 
+# Scheduled paths (selectors.yml), one run at a time per warehouse; see README, "Operations".
+hourly: $(STAMP)
+	$(BIN)/python -m python_ml run hourly
+
+daily: $(STAMP)
+	$(BIN)/python -m python_ml run daily
+
+# Model lifecycle demo on a copy of the demo warehouse (warehouse/lifecycle/), then its report.
+lifecycle: $(STAMP)
+	@test -f warehouse/open_power.duckdb || $(MAKE) demo
+	$(BIN)/python -m python_ml lifecycle
+	$(BIN)/python -m python_ml report --warehouse warehouse/lifecycle/open_power.duckdb
+
+report: $(STAMP)
+	$(BIN)/python -m python_ml report
+
 download: $(STAMP)
 	$(BIN)/python -m python_ml download opsd
 
@@ -66,4 +83,5 @@ lint: $(STAMP)
 	$(BIN)/ruff check python_ml tests
 
 clean:
-	rm -rf target logs warehouse/open_power.duckdb warehouse/open_power.duckdb.wal warehouse/.snapshots
+	rm -rf target logs warehouse/open_power.duckdb warehouse/open_power.duckdb.wal warehouse/.snapshots \
+		warehouse/logs warehouse/lifecycle warehouse/report

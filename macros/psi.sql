@@ -8,8 +8,9 @@
     * ln(greatest({{ actual_share }}, {{ epsilon }}) / greatest({{ expected_share }}, {{ epsilon }}))
 {%- endmacro %}
 
-{% macro psi_severity(psi) -%}
+{% macro psi_severity(psi, noise_floor) -%}
     case
+        when {{ noise_floor }} > {{ var('drift')['max_noise_floor'] }} then 'insufficient'
         when {{ psi }} >= {{ var('drift')['alert'] }} then 'alert'
         when {{ psi }} >= {{ var('drift')['warn'] }} then 'warn'
         else 'ok'

@@ -408,6 +408,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--vars", help="dbt vars as YAML, e.g. '{raw_dir: /data/raw}'")
     run.set_defaults(handler=_cmd_run)
 
+    lifecycle = commands.add_parser(
+        "lifecycle", help="demo: drifted new days, hourly runs, a daily run, a summary",
+        description="On a copy of the demo warehouse (warehouse/lifecycle/): append days "
+                    "with a drift regime, run the hourly path after each, then the daily "
+                    "path (retrain, shadow, promotion), and print a summary.")
+    lifecycle.add_argument("--warehouse", help="the demo warehouse to start from (default: "
+                                               f"{DEFAULT_WAREHOUSE})")
+    lifecycle.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
+                           help="its raw folder (default: %(default)s)")
+    lifecycle.add_argument("--out", default="warehouse/lifecycle",
+                           help="where the copy goes, replaced each time (default: %(default)s)")
+    lifecycle.add_argument("--days", type=int, default=10, help="days appended (default: 10)")
+    lifecycle.add_argument("--drift-kind", default="fuel_price",
+                           choices=["fuel_price", "renewables", "load"])
+    lifecycle.add_argument("--drift-magnitude", type=float, default=2.5)
+    lifecycle.set_defaults(handler=_cmd_lifecycle)
+
     docs = commands.add_parser(
         "docs", help="build the data-docs site (dbt docs + Great Expectations Data Docs)",
         description="Write dbt's static docs and the Great Expectations Data Docs (suites "
@@ -428,6 +445,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not isinstance(dbt_vars, dict):
         raise CliError(f"--vars must be a YAML mapping, got {args.vars!r}")
     return runs.run_path(args.path, warehouse_path(args.warehouse), dbt_vars)
+
+
+def _cmd_lifecycle(args: argparse.Namespace) -> int:
+    from python_ml import lifecycle_demo
+
+    spec = lifecycle_demo.LifecycleSpec(
+        source_warehouse=warehouse_path(args.warehouse), source_raw=Path(args.raw_dir),
+        out_dir=Path(args.out), days=args.days, drift_kind=args.drift_kind,
+        drift_magnitude=args.drift_magnitude)
+    try:
+        return lifecycle_demo.run(spec)
+    except lifecycle_demo.LifecycleError as error:
+        raise CliError(str(error)) from error
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:

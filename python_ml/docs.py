@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from python_ml import quality
+from python_ml.runs import release_dbt_duckdb
 
 # CDN address -> (npm package@version, path inside the package)
 CDN_ASSETS: dict[str, tuple[str, str]] = {
@@ -189,17 +190,6 @@ def build_gx_docs(warehouse: Path, out: Path, parameters: dict[str, object],
         shutil.copytree(site, out)
     _localize(out, assets, cache)
     return out / "index.html"
-
-
-def release_dbt_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb caches per process (a class attribute), so this
-    process can open the same file again with other settings (read-only)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
 
 
 def build_dbt_docs(out: Path, project_dir: Path, work_dir: Path,

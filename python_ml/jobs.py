@@ -154,12 +154,11 @@ def promotion_job(task_name: str, runs: pd.DataFrame, previous: pd.DataFrame,
             comparison = lifecycle.compare(
                 mine, shadow_predictions[shadow_predictions["model_version"] == version],
                 mart, settings)
-            drift_rows = prediction_drift[(prediction_drift["model_version"] == version)]
-            if len(drift_rows):
-                drift_rows = drift_rows[drift_rows["drift_date"] == drift_rows["drift_date"].max()]
-            psi = float(drift_rows["psi"].max()) if len(drift_rows) else None
+            latest = prediction_drift[prediction_drift["model_version"] == version]
+            if len(latest):
+                latest = latest[latest["drift_date"] == latest["drift_date"].max()]
             gate_list = lifecycle.gates(comparison, settings, records[champion],
-                                        records[version], psi,
+                                        records[version], latest,
                                         lifecycle.parity_problem(recent, records[version]))
             failed = [g for g in gate_list if not g.passed]
             if _already_decided(previous, version, champion, comparison):

@@ -185,8 +185,10 @@ def compare(champion: pd.DataFrame, challenger: pd.DataFrame, labels: pd.DataFra
 
 def gates(comparison: Comparison, settings: PromotionSettings,
           champion_record: Mapping[str, object], challenger_record: Mapping[str, object],
-          prediction_psi: float | None, parity_error: str | None) -> list[Gate]:
-    """Every gate a challenger must pass to replace the champion, each with its evidence."""
+          prediction_drift: pd.DataFrame, parity_error: str | None) -> list[Gate]:
+    """Every gate a challenger must pass to replace the champion, each with its evidence.
+    `prediction_drift` holds the challenger's score PSI per zone on the latest day
+    (mon_prediction_drift: psi, severity)."""
     c = comparison
     seen_until = max(pd.Timestamp(champion_record["validation_end_utc"]),  # type: ignore[arg-type]
                      pd.Timestamp(challenger_record["validation_end_utc"]))  # type: ignore[arg-type]
@@ -201,12 +203,20 @@ def gates(comparison: Comparison, settings: PromotionSettings,
              f"[{_fmt(c.ci_low)}, {_fmt(c.ci_high)}], must exclude {settings.min_margin:g}"),
         Gate("calibration", ece is not None and np.isfinite(ece) and ece <= settings.max_ece,
              f"challenger ECE {_fmt(ece)} (limit {settings.max_ece:g})"),
-        Gate("no_drift_alert", prediction_psi is not None
-             and prediction_psi < settings.psi_alert,
-             f"challenger's score PSI on its own reference {_fmt(prediction_psi)} "
-             f"(alert at {settings.psi_alert:g})"),
+        _drift_gate(prediction_drift, settings),
         Gate("parity", parity_error is None, parity_error or "features match"),
     ]
+
+
+def _drift_gate(drift: pd.DataFrame, settings: PromotionSettings) -> Gate:
+    if not len(drift):
+        return Gate("no_drift_alert", False, "no score PSI for the challenger yet")
+    worst = drift.sort_values("psi").iloc[-1]
+    detail = (f"challenger's score PSI on its own reference, worst zone {worst['zone']} "
+              f"{_fmt(float(worst['psi']))} (alert at {settings.psi_alert:g})")
+    if (drift["severity"] == "insufficient").any():
+        return Gate("no_drift_alert", False, detail + "; too few scored rows to judge")
+    return Gate("no_drift_alert", float(worst["psi"]) < settings.psi_alert, detail)
 
 
 def _fmt(value: float | None) -> str:

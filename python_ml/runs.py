@@ -68,6 +68,17 @@ def warehouse_lock(warehouse: Path, path_name: str) -> Iterator[Path]:
         handle.close()  # closing the descriptor releases the flock
 
 
+def release_dbt_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb caches per process (a class attribute), so this
+    process can open the same file again with other settings (read-only)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def drop_orphaned_staging_tables(warehouse: Path) -> list[str]:
     """Drop the `<model>__dbt_tmp<timestamp>` tables a killed run left behind (dbt-duckdb
     stages incremental Python models in them and drops them when the model completes).
@@ -110,6 +121,7 @@ def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | N
         print(f"[run] {busy}", file=sys.stderr, flush=True)
         return EXIT_LOCKED
     finally:
+        release_dbt_duckdb()
         if previous is None:
             os.environ.pop("OPEN_POWER_DUCKDB", None)
         else:

@@ -94,3 +94,16 @@
             ~ "dbt build --full-refresh --select int_spike__hourly_inputs+") }}
     {%- endif -%}
 {%- endmacro %}
+
+{% macro spike_origin_anchored_features() -%}
+    {#- Features that take one value per zone and forecast origin (every target hour of a
+        delivery day shares it): the origin features, and the scale-free features whose
+        value term is one. Drift counts them once per origin, not once per target hour. -#}
+    {%- set names = spike_origin_features() | map(attribute='name') | list -%}
+    {%- for name, terms in var('spike_standardized_features').items() -%}
+        {%- if terms[0] in names -%}
+            {%- do names.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}

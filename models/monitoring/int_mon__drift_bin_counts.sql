@@ -1,18 +1,31 @@
 -- Rows scored per model, zone, day and reference bin: every feature of fct_spike_features
 -- (meta.role feature in its contract) and the calibrated score, for the rows each model
 -- scored (the champion's and the challengers'), binned by the model's own reference.
+-- A feature with one value per forecast origin (grain origin) is counted once per origin,
+-- on its first target hour, not 24 times: 24 copies of one value are one observation.
 {{ config(materialized='table') }}
 {%- set features = contract_columns('fct_spike_features', 'feature') %}
+{%- set origin_anchored = spike_origin_anchored_features() %}
 
 with
 
-scored as (
+predictions as (
 
-    select model_version, zone, target_ts_utc, spike_probability
+    select model_version, zone, target_ts_utc, forecast_origin_ts_utc, spike_probability
     from {{ ref('ml_spike_scores') }}
     union all
-    select model_version, zone, target_ts_utc, spike_probability
+    select model_version, zone, target_ts_utc, forecast_origin_ts_utc, spike_probability
     from {{ ref('ml_shadow_scores') }}
+
+),
+
+scored as (
+
+    select
+        *,
+        target_ts_utc = min(target_ts_utc) over (
+            partition by model_version, zone, forecast_origin_ts_utc) as first_of_origin
+    from predictions
 
 ),
 
@@ -31,6 +44,7 @@ feature_values as (
         cast(scored.target_ts_utc as date) as scored_date,
         'feature' as kind,
         names.feature,
+        names.grain,
         case names.feature
             {%- for name in features %}
             when '{{ name }}' then cast(mart.{{ name }} as double)
@@ -42,9 +56,11 @@ feature_values as (
         and scored.target_ts_utc = mart.target_ts_utc
     cross join (values
         {%- for name in features %}
-        ('{{ name }}'){{ "," if not loop.last }}
+        ('{{ name }}', '{{ "origin" if name in origin_anchored else "target" }}')
+        {{- "," if not loop.last }}
         {%- endfor %}
-    ) as names(feature)
+    ) as names(feature, grain)
+    where names.grain = 'target' or scored.first_of_origin
 
 ),
 
@@ -58,6 +74,7 @@ all_values as (
         cast(target_ts_utc as date) as scored_date,
         'prediction' as kind,
         'spike_probability' as feature,
+        'target' as grain,
         spike_probability as value
     from scored
 
@@ -94,8 +111,9 @@ select
     zone,
     kind,
     feature,
+    grain,
     scored_date,
     bin,
     count(*) as rows_in_bin
 from binned
-group by model_version, zone, kind, feature, scored_date, bin
+group by model_version, zone, kind, feature, grain, scored_date, bin

@@ -1,8 +1,13 @@
 -- Population Stability Index per model, zone, kind (feature or prediction), feature and
--- day: the rows scored in the trailing var drift.window_days days ending that day against
--- the model's reference bins (mon_drift_reference), with empty bins counted as
--- var drift.epsilon, and a severity (ok, warn, alert; thresholds in var drift).
--- Read through mon_feature_drift_psi and mon_prediction_drift.
+-- day: the rows scored in a trailing window ending that day against the model's reference
+-- bins (mon_drift_reference), empty bins counted as var drift.epsilon. The window is
+-- var drift.window_days for hourly values and the score, var drift.origin_window_days for
+-- features with one value per forecast origin (one observation a day).
+-- PSI of a sample of n rows from the reference itself is about (k - 1)(1/n + 1/m) (k bins,
+-- m reference rows): noise_floor. Where it exceeds var drift.max_noise_floor the window is
+-- too small to tell drift from chance and severity is 'insufficient'; otherwise ok, warn
+-- or alert by var drift.warn and drift.alert. Read through mon_feature_drift_psi and
+-- mon_prediction_drift.
 {{ config(materialized='table') }}
 {%- set drift = var('drift') %}
 
@@ -16,14 +21,14 @@ counts as (
 
 reference as (
 
-    select model_version, zone, kind, feature, bin, expected_share
+    select model_version, zone, kind, feature, bin, expected_share, reference_rows
     from {{ ref('mon_drift_reference') }}
 
 ),
 
 days as (
 
-    select distinct model_version, zone, kind, feature, scored_date as drift_date
+    select distinct model_version, zone, kind, feature, grain, scored_date as drift_date
     from counts
 
 ),
@@ -35,6 +40,7 @@ windowed as (
         days.zone,
         days.kind,
         days.feature,
+        days.grain,
         days.drift_date,
         counts.bin,
         sum(counts.rows_in_bin) as rows_in_bin
@@ -45,17 +51,20 @@ windowed as (
         and days.kind = counts.kind
         and days.feature = counts.feature
         and counts.scored_date <= days.drift_date
-        and counts.scored_date > days.drift_date - {{ drift['window_days'] }}
-    group by days.model_version, days.zone, days.kind, days.feature, days.drift_date,
-        counts.bin
+        and counts.scored_date > days.drift_date - case days.grain
+            when 'origin' then {{ drift['origin_window_days'] }}
+            else {{ drift['window_days'] }} end
+    group by days.model_version, days.zone, days.kind, days.feature, days.grain,
+        days.drift_date, counts.bin
 
 ),
 
 totals as (
 
-    select model_version, zone, kind, feature, drift_date, sum(rows_in_bin) as window_rows
+    select model_version, zone, kind, feature, grain, drift_date,
+        sum(rows_in_bin) as window_rows
     from windowed
-    group by model_version, zone, kind, feature, drift_date
+    group by model_version, zone, kind, feature, grain, drift_date
 
 ),
 
@@ -66,8 +75,10 @@ shares as (
         totals.zone,
         totals.kind,
         totals.feature,
+        totals.grain,
         totals.drift_date,
         totals.window_rows,
+        reference.reference_rows,
         reference.bin,
         reference.expected_share,
         coalesce(windowed.rows_in_bin, 0) / totals.window_rows as actual_share
@@ -94,14 +105,17 @@ psi as (
         zone,
         kind,
         feature,
+        grain,
         drift_date,
         max(window_rows) as window_rows,
         count(*) as bins,
+        (count(*) filter (where expected_share > 0) - 1)
+            * (1.0 / max(window_rows) + 1.0 / max(reference_rows)) as noise_floor,
         -- summed in bin order: a fixed order makes reruns bitwise identical
         sum({{ psi_term('actual_share', 'expected_share', drift['epsilon']) }} order by bin)
             as psi
     from shares
-    group by model_version, zone, kind, feature, drift_date
+    group by model_version, zone, kind, feature, grain, drift_date
 
 )
 
@@ -110,9 +124,11 @@ select
     cast(zone as varchar) as zone,
     cast(kind as varchar) as kind,
     cast(feature as varchar) as feature,
+    cast(grain as varchar) as grain,
     cast(drift_date as date) as drift_date,
     cast(window_rows as bigint) as window_rows,
     cast(bins as integer) as bins,
+    cast(noise_floor as double) as noise_floor,
     cast(psi as double) as psi,
-    cast({{ psi_severity('psi') }} as varchar) as severity
+    cast({{ psi_severity('psi', 'noise_floor') }} as varchar) as severity
 from psi

@@ -2,6 +2,6 @@
 -- distribution (see mon_drift_psi for the window and the bins).
 {{ config(materialized='view') }}
 
-select model_version, zone, feature, drift_date, window_rows, bins, psi, severity
+select model_version, zone, feature, grain, drift_date, window_rows, bins, noise_floor, psi, severity
 from {{ ref('mon_drift_psi') }}
 where kind = 'feature'

@@ -2,6 +2,6 @@
 -- distribution on the model's calibration window (see mon_drift_psi).
 {{ config(materialized='view') }}
 
-select model_version, zone, drift_date, window_rows, bins, psi, severity
+select model_version, zone, drift_date, window_rows, bins, noise_floor, psi, severity
 from {{ ref('mon_drift_psi') }}
 where kind = 'prediction'

@@ -38,7 +38,7 @@ class DbtRun:
 def release_duckdb_file() -> None:
     """Close dbt-duckdb's cached database: a test opening the same file afterwards with
     other settings (read-only) would be refused, and another process locked out."""
-    from python_ml.docs import release_dbt_duckdb
+    from python_ml.runs import release_dbt_duckdb
 
     release_dbt_duckdb()
 

@@ -87,7 +87,7 @@ def test_changed_definition_needs_a_full_refresh_and_is_recorded(
     stricter = {"spike_rule": {"method": "trailing_mean_sd", "window_hours": 672, "k_sd": 3.0,
                                "min_observations": 168, "absolute_eur_mwh": 150}}
     args = ["build", "--select", "int_spike__hourly_inputs+", "--exclude", "test_type:unit",
-            "tag:ml"]
+            "tag:ml", "tag:monitoring"]
     run = run_dbt(args, warehouse=warehouse, raw_dir=sample_raw_dir, work_dir=tmp_path / "w1",
                   extra_vars=stricter)
     assert not run.success

@@ -82,11 +82,16 @@ def scenario(challenger_quality, seed=3, days=21):
             labels)
 
 
-def decide(champion, challenger, labels, settings=PromotionSettings(max_ece=1.0),
-           drift_psi=0.05, previous=None):
+OPEN_ECE = PromotionSettings(max_ece=1.0)
+
+
+def decide(champion, challenger, labels, settings=OPEN_ECE, drift_psi=0.05, previous=None,
+           severity="ok"):
     runs = runs_frame([(1, "a", "champion"), (2, "b", "challenger")])
-    drift = pd.DataFrame({"model_version": [2], "zone": ["A"],
-                          "drift_date": [pd.Timestamp("2020-03-21")], "psi": [drift_psi]})
+    drift = pd.DataFrame({"model_version": [2, 2], "zone": ["A", "B"],
+                          "drift_date": [pd.Timestamp("2020-03-21")] * 2,
+                          "psi": [drift_psi, 0.01],
+                          "severity": [severity, "ok"]})
     return jobs.promotion_job("spike_risk", runs, previous if previous is not None
                               else lifecycle.empty_promotions(), champion, challenger,
                               labels, drift, settings)
@@ -116,6 +121,7 @@ def test_an_equal_challenger_is_not_promoted():
 
 @pytest.mark.parametrize("change, gate", [
     ({"drift_psi": 0.4}, "no_drift_alert"),
+    ({"severity": "insufficient"}, "no_drift_alert"),
     ({"settings": PromotionSettings(max_ece=0.0001)}, "calibration"),
     ({"settings": PromotionSettings(max_ece=1.0, min_positives=10_000)}, "enough_labels"),
 ])

@@ -10,9 +10,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ML_MODELS, ML_VARS, ml_build, run_dbt
+import yaml
+from conftest import ML_MODELS, ML_VARS, PROJECT_DIR, ml_build, run_dbt
 
-DRIFT = {"window_days": 7, "epsilon": 0.0001, "warn": 0.1, "alert": 0.25}
+DRIFT = {"window_days": 14, "origin_window_days": 182, "epsilon": 0.0001, "warn": 0.1,
+         "alert": 0.25, "max_noise_floor": 0.05}
 
 
 def frame(warehouse, sql):
@@ -25,31 +27,61 @@ def test_psi_matches_a_hand_computed_example(ml_warehouse, ml_raw_dir, tmp_path)
     Day 1 counts (0, 2, 5, 3): PSI = -.3 ln(.2/.5) + .2 ln(.5/.3) + .1 ln(.3/.2) = 0.417599.
     Day 2 adds (0, 3, 1, 1), window shares (0, 1/3, .4, 4/15): PSI = 0.115525.
     Day 4 alone (0, 4, 0, 0): empty bins count as 1e-4:
-    .5 ln 2 + (1e-4 - .3) ln(1e-4/.3) + (1e-4 - .2) ln(1e-4/.2) = 4.267104."""
+    .5 ln 2 + (1e-4 - .3) ln(1e-4/.3) + (1e-4 - .2) ln(1e-4/.2) = 4.267104.
+    Noise floor (3 non-empty reference bins, 100 reference rows): 2 (1/n + 1/100)."""
     with duckdb.connect(str(ml_warehouse)) as con:
         for b, share in enumerate([0.0, 0.5, 0.3, 0.2]):
             con.execute("insert into mon_drift_reference values (999, 'spike_risk', 'ZZ', "
                         "'feature', 'f', ?, null, null, ?, 100)", [b, share])
+        con.execute("insert into mon_drift_reference values (999, 'spike_risk', 'ZZ', "
+                    "'feature', 'g', 0, null, null, 1.0, 100)")
         for day, counts in (("2030-01-01", [2, 5, 3]), ("2030-01-02", [3, 1, 1]),
                             ("2030-01-04", [4, 0, 0])):
             for b, n in enumerate(counts, start=1):
                 if n:
                     con.execute("insert into int_mon__drift_bin_counts values "
-                                "(999, 'ZZ', 'feature', 'f', ?, ?, ?)", [day, b, n])
+                                "(999, 'ZZ', 'feature', 'f', 'target', ?, ?, ?)",
+                                [day, b, n])
+        # an origin-grain feature gets var drift.origin_window_days (3): day 4 sees day 2
+        for day in ("2030-01-02", "2030-01-04"):
+            con.execute("insert into int_mon__drift_bin_counts values "
+                        "(999, 'ZZ', 'feature', 'g', 'origin', ?, 0, 1)", [day])
     run = run_dbt(["run", "--select", "mon_drift_psi"], warehouse=ml_warehouse,
                   raw_dir=ml_raw_dir, work_dir=tmp_path,
-                  extra_vars={**ML_VARS, "drift": {**DRIFT, "window_days": 2}})
+                  extra_vars={**ML_VARS, "drift": {**DRIFT, "window_days": 2,
+                                                   "origin_window_days": 3,
+                                                   "max_noise_floor": 0.5}})
     assert run.success, run.failure_text()
     got = frame(ml_warehouse, "select cast(drift_date as varchar) d, window_rows, bins, psi, "
-                              "severity from mon_drift_psi where model_version = 999 order by d")
+                              "noise_floor, severity from mon_drift_psi where "
+                              "model_version = 999 and feature = 'f' order by d")
     assert got["d"].tolist() == ["2030-01-01", "2030-01-02", "2030-01-04"]
     assert got["window_rows"].tolist() == [10, 15, 4]
     assert got["bins"].tolist() == [4, 4, 4]
     assert got["psi"].to_numpy() == pytest.approx([0.417599, 0.115525, 4.267104], abs=1e-6)
-    assert got["severity"].tolist() == ["alert", "warn", "alert"]
+    assert got["noise_floor"].to_numpy() == pytest.approx([0.22, 2 * (1 / 15 + 0.01), 0.52])
+    # day 4's noise floor 0.52 is above max_noise_floor 0.5: too few rows to judge
+    assert got["severity"].tolist() == ["alert", "warn", "insufficient"]
+    origin = frame(ml_warehouse, "select cast(drift_date as varchar) d, window_rows, psi, "
+                                 "noise_floor from mon_drift_psi where model_version = 999 "
+                                 "and feature = 'g' order by d")
+    assert origin["window_rows"].tolist() == [1, 2]
+    assert origin["psi"].tolist() == [0.0, 0.0]  # one bin holding everything, both sides
 
 
-def independent_psi(values: pd.DataFrame, reference: list[dict], window_days: int,
+def origin_anchored(project_vars: dict) -> set[str]:
+    """The features with one value per forecast origin, from the vars (not the macros)."""
+    names = set()
+    for series, stats in project_vars["spike_origin_series"].items():
+        names.add(f"{series}_last")
+        names |= {f"{series}_{s}_{h}h" for s in stats for h in project_vars["spike_windows_hours"]}
+        names |= {f"{series}_ramp_{h}h" for h in project_vars["spike_ramps_hours"]}
+    names |= {n for n, terms in project_vars["spike_standardized_features"].items()
+              if terms[0] in names}
+    return names
+
+
+def independent_psi(values: pd.DataFrame, reference: list[dict], windows: dict[str, int],
                     epsilon: float) -> pd.DataFrame:
     """PSI written from the definition, not from the SQL: bins by np.digitize on the
     reference's upper edges, per-day histograms, a rolling sum of days, then the formula."""
@@ -57,7 +89,8 @@ def independent_psi(values: pd.DataFrame, reference: list[dict], window_days: in
     by_key: dict[tuple, list[dict]] = {}
     for entry in reference:
         by_key.setdefault((entry["zone"], entry["feature"]), []).append(entry)
-    for (zone, feature), group in values.groupby(["zone", "feature"]):
+    for (zone, feature, grain), group in values.groupby(["zone", "feature", "grain"]):
+        window_days = windows[grain]
         bins = sorted(by_key[(zone, feature)], key=lambda e: e["bin"])
         uppers = np.array([e["upper"] for e in bins[1:-1]], dtype=float)
         expected = np.array([e["expected_share"] for e in bins])
@@ -71,7 +104,7 @@ def independent_psi(values: pd.DataFrame, reference: list[dict], window_days: in
                          if day - np.timedelta64(window_days, "D") < d <= day)
             actual = counts / counts.sum()
             a, e = np.maximum(actual, epsilon), np.maximum(expected, epsilon)
-            out.append({"zone": zone, "feature": feature, "day": day,
+            out.append({"zone": zone, "feature": feature, "day": day, "rows": counts.sum(),
                         "psi_numpy": float(np.sum((a - e) * np.log(a / e)))})
     return pd.DataFrame(out)
 
@@ -84,17 +117,27 @@ def test_psi_agrees_with_an_independent_implementation(ml_template):
     mart = frame(ml_template, """
         select m.*, s.spike_probability from fct_spike_features m
         join ml_spike_scores s using (zone, target_ts_utc) where s.model_version = 1""")
-    long = mart.melt(id_vars=["zone", "target_ts_utc"], value_vars=features + [
-        "spike_probability"], var_name="feature", value_name="value")
+    long = mart.melt(id_vars=["zone", "target_ts_utc", "forecast_origin_ts_utc"],
+                     value_vars=features + ["spike_probability"], var_name="feature",
+                     value_name="value")
     long["value"] = pd.to_numeric(long["value"].astype("Float64"), errors="coerce")
     long["day"] = pd.to_datetime(long["target_ts_utc"]).dt.floor("D").to_numpy()
-    expected = independent_psi(long, reference, DRIFT["window_days"], DRIFT["epsilon"])
-    got = frame(ml_template, "select zone, feature, drift_date, psi from mon_drift_psi "
-                             "where model_version = 1")
+    project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    per_origin = origin_anchored(project_vars)
+    long["grain"] = np.where(long["feature"].isin(per_origin), "origin", "target")
+    # an origin's 24 target hours repeat one value: keep its first target hour
+    first = long.groupby(["zone", "forecast_origin_ts_utc", "feature"])[
+        "target_ts_utc"].transform("min")
+    long = long[(long["grain"] == "target") | (long["target_ts_utc"] == first)]
+    windows = {"target": DRIFT["window_days"], "origin": DRIFT["origin_window_days"]}
+    expected = independent_psi(long, reference, windows, DRIFT["epsilon"])
+    got = frame(ml_template, "select zone, feature, drift_date, window_rows, psi "
+                             "from mon_drift_psi where model_version = 1")
     got["day"] = pd.to_datetime(got["drift_date"]).to_numpy()
     joined = expected.merge(got, on=["zone", "feature", "day"], how="outer", indicator=True)
     assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"].head()
     assert len(joined) > 1000 and joined["feature"].nunique() == len(features) + 1
+    assert (joined["rows"] == joined["window_rows"]).all()
     np.testing.assert_allclose(joined["psi"], joined["psi_numpy"], rtol=1e-9, atol=1e-12)
 
 
