@@ -425,6 +425,15 @@ def build_parser() -> argparse.ArgumentParser:
     lifecycle.add_argument("--drift-magnitude", type=float, default=2.5)
     lifecycle.set_defaults(handler=_cmd_lifecycle)
 
+    report = commands.add_parser(
+        "report", help="static HTML report with plots (reliability, drift, alert rate, ...)",
+        description="Write <out>/index.html: inline SVG plots from the warehouse's "
+                    "monitoring tables, viewable offline.")
+    report.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
+                                            f"{DEFAULT_WAREHOUSE})")
+    report.add_argument("--out", help="output folder (default: report/ beside the warehouse)")
+    report.set_defaults(handler=_cmd_report)
+
     docs = commands.add_parser(
         "docs", help="build the data-docs site (dbt docs + Great Expectations Data Docs)",
         description="Write dbt's static docs and the Great Expectations Data Docs (suites "
@@ -445,6 +454,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not isinstance(dbt_vars, dict):
         raise CliError(f"--vars must be a YAML mapping, got {args.vars!r}")
     return runs.run_path(args.path, warehouse_path(args.warehouse), dbt_vars)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from python_ml import report
+
+    warehouse = warehouse_path(args.warehouse)
+    out = Path(args.out) if args.out else warehouse.parent / "report"
+    try:
+        page = report.build_report(warehouse, out)
+    except FileNotFoundError as error:
+        raise CliError(str(error)) from error
+    print(f"report written: {page} (open it in a browser; it loads nothing from the network)")
+    return 0
 
 
 def _cmd_lifecycle(args: argparse.Namespace) -> int:

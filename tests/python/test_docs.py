@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from conftest import CHROMIUM, PROJECT_DIR, Visit
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine "
@@ -45,41 +40,6 @@ def site(tmp_path_factory, template_warehouse, sample_raw_dir):
         else:
             os.environ["OPEN_POWER_DUCKDB"] = previous
     return index.parent
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-class Visit:
-    """A page with its console errors and every request it made."""
-
-    def __init__(self, browser, url: str, screenshot: Path | None = None) -> None:
-        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("response", lambda r: self.errors.append(f"{r.status}: {r.url}")
-                     if r.status >= 400 else None)
-        self.page.goto(url)
-        self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_timeout(500)
-        if screenshot:
-            self.page.screenshot(path=str(screenshot), full_page=True)
-
-    def assert_clean(self) -> None:
-        assert self.errors == [], self.requests
-        assert all(u.startswith(("file://", "data:", "about:")) for u in self.requests), [
-            u for u in self.requests if not u.startswith(("file://", "data:", "about:"))]
 
 
 def test_index_links_both_sites(site, browser):
