@@ -63,22 +63,29 @@ def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]
         return con.execute(sql, params or []).fetchall()
 
 
+def _severities(warehouse: Path, version: int, grain: str) -> str:
+    """Alert and warn counts of one grain's features x zones on its latest judged day."""
+    row = _query(warehouse, """
+        select count(*) filter (where severity = 'alert'),
+               count(*) filter (where severity = 'warn'),
+               count(*) filter (where severity <> 'insufficient')
+        from mon_feature_drift_psi
+        where model_version = ? and grain = ? and drift_date = (
+            select max(drift_date) from mon_feature_drift_psi
+            where model_version = ? and grain = ?)""", [version, grain, version, grain])[0]
+    return f"{row[0]} alert, {row[1]} warn of {row[2]} judged"
+
+
 def _day_line(warehouse: Path, day: str) -> str:
     champion = _query(warehouse, "select model_version, rows_scored, alerts_raised from "
                                  "mon_inference_runs where role = 'champion' "
                                  "order by started_at_utc desc limit 1")[0]
-    drift = _query(warehouse, """
-        select count(*) filter (where severity = 'warn'),
-               count(*) filter (where severity = 'alert'),
-               count(*) filter (where severity <> 'insufficient')
-        from mon_feature_drift_psi where model_version = ? and drift_date = ?""",
-                   [champion[0], day])[0]
     score = _query(warehouse, "select max(psi) from mon_prediction_drift "
                               "where model_version = ? and drift_date = ?", [champion[0], day])
     psi = score[0][0]
     return (f"{day}  champion v{champion[0]} scored {champion[1]:>3} rows, {champion[2]:>2} "
-            f"alerts | feature PSI warn {drift[0]:>3}, alert {drift[1]:>3} of {drift[2]} "
-            f"judged | score PSI max {'-' if psi is None else f'{psi:.3f}'}")
+            f"alerts | hourly features: {_severities(warehouse, champion[0], 'target')} | "
+            f"score PSI max {'-' if psi is None else f'{psi:.3f}'}")
 
 
 def run(spec: LifecycleSpec) -> int:
@@ -142,26 +149,35 @@ def summary(warehouse: Path, days: list[str], decisions_before: int) -> str:
     version = first_champion[0][0] if first_champion else 1
     rows = _query(warehouse, """
         with f as (
-            select drift_date, count(*) filter (where severity = 'alert') as alerts,
-                   count(*) filter (where severity = 'warn') as warns,
-                   count(*) filter (where severity <> 'insufficient') as n
+            select drift_date,
+                   count(*) filter (where severity = 'alert' and grain = 'target') as alerts,
+                   count(*) filter (where severity = 'warn' and grain = 'target') as warns,
+                   count(*) filter (where severity <> 'insufficient' and grain = 'target') as n,
+                   count(*) filter (where severity = 'alert' and grain = 'origin') as o_alerts,
+                   count(*) filter (where severity <> 'insufficient' and grain = 'origin')
+                       as o_n
             from mon_feature_drift_psi where model_version = ? group by drift_date),
         p as (
             select drift_date, max(psi) as psi from mon_prediction_drift
             where model_version = ? group by drift_date)
-        select f.drift_date, f.alerts, f.warns, f.n, p.psi from f join p using (drift_date)
+        select f.drift_date, f.alerts, f.warns, f.n, f.o_alerts, f.o_n, p.psi
+        from f join p using (drift_date)
         order by f.drift_date desc limit ?""", [version, version, len(days) + 7])
-    lines.append(f"  {'day':<12}{'feature x zone: alert':>22}{'warn':>6}{'judged':>8}"
+    lines.append(f"  {'':<12}{'hourly features x zones':>28}{'daily (origin) features':>26}")
+    lines.append(f"  {'day':<12}{'alert':>12}{'warn':>8}{'judged':>8}{'alert':>12}{'judged':>10}"
                  f"{'score PSI (max zone)':>24}")
-    for day, alerts, warns, n, psi in sorted(rows):
+    for day, alerts, warns, n, o_alerts, o_n, psi in sorted(rows):
         marker = "  <- drift regime" if str(day) in days else ""
-        lines.append(f"  {str(day):<12}{alerts:>22}{warns:>6}{n:>8}{psi:>24.3f}{marker}")
-    top = _query(warehouse, """
-        select feature, round(max(psi), 2) from mon_feature_drift_psi
-        where model_version = ? and drift_date = ? and severity in ('warn', 'alert')
-        group by feature order by 2 desc limit 6""", [version, days[-1]])
-    lines.append("  most drifted features on " + days[-1] + ": "
-                 + ", ".join(f"{f} {p}" for f, p in top))
+        lines.append(f"  {str(day):<12}{alerts:>12}{warns:>8}{n:>8}{o_alerts:>12}{o_n:>10}"
+                     f"{psi:>24.3f}{marker}")
+    for grain, label in (("target", "hourly"), ("origin", "daily")):
+        top = _query(warehouse, """
+            select feature, round(max(psi), 2) from mon_feature_drift_psi
+            where model_version = ? and drift_date = ? and severity in ('warn', 'alert')
+              and grain = ?
+            group by feature order by 2 desc limit 5""", [version, days[-1], grain])
+        lines.append(f"  most drifted {label} features on {days[-1]} (worst zone): "
+                     + (", ".join(f"{f} {p}" for f, p in top) or "none judged"))
     decisions = _query(warehouse, """
         select decision, challenger_version, champion_before, champion_after, labelled_rows,
                positives, champion_value, challenger_value, difference, ci_low, ci_high, reason,
@@ -181,9 +197,11 @@ def summary(warehouse: Path, days: list[str], decisions_before: int) -> str:
                         [d[1], d[2], d[13], d[14]])[0]
         lines.append(
             f"  challenger v{d[1]} vs champion v{d[2]}, {d[13]:%Y-%m-%d} to {d[14]:%Y-%m-%d}: "
-            f"{d[4]} rows, {d[5]} spikes | PR-AUC {d[6]:.4f} vs {d[7]:.4f}, difference "
-            f"{d[8]:+.4f} [{_f(d[9])}, {_f(d[10])}] | Brier {shadow[2]:.4f} vs {shadow[3]:.4f}"
-            f" | alert agreement {shadow[4]:.3f} | mean daily rank correlation {shadow[5]:.3f}")
+            f"{d[4]} rows, {d[5]} spikes\n"
+            f"    PR-AUC champion {d[6]:.4f}, challenger {d[7]:.4f}, difference {d[8]:+.4f} "
+            f"[{_f(d[9])}, {_f(d[10])}]; Brier champion {shadow[2]:.4f}, challenger "
+            f"{shadow[3]:.4f}; alert agreement {shadow[4]:.3f}; mean daily rank correlation "
+            f"{shadow[5]:.3f}")
     lines += ["", "Promotion decision:"]
     for d in decisions:
         lines.append(f"  {d[0].upper()}: challenger v{d[1]}; champion v{d[2]} -> v{d[3]}")

@@ -3,8 +3,10 @@
 -- scored (the champion's and the challengers'), binned by the model's own reference.
 -- A feature with one value per forecast origin (grain origin) is counted once per origin,
 -- on its first target hour, not 24 times: 24 copies of one value are one observation.
+-- Features in var drift.skip_features are not monitored.
 {{ config(materialized='table') }}
-{%- set features = contract_columns('fct_spike_features', 'feature') %}
+{%- set features = contract_columns('fct_spike_features', 'feature')
+    | reject('in', var('drift')['skip_features']) | list %}
 {%- set origin_anchored = spike_origin_anchored_features() %}
 
 with
