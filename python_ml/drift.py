@@ -1,10 +1,11 @@
 """Drift references: the bins a model's Population Stability Index is measured against.
 
-At training time each model stores, per zone, the quantile bin edges of every feature and of
-its calibrated score on its training rows, with the share of rows in each bin. (The score's
-reference is in-sample; a shorter held-out window would make every season look like drift.)
-The reference never moves: PSI is computed later in SQL (models/monitoring/) from these
-stored bins, so the warehouse, not Python, does the scanning.
+At training time each model stores, per zone, the quantile bin edges of every feature on its
+training rows and of its calibrated score on its validation window, with the share of rows
+in each bin. (Scores on the training rows are in-sample, sharper than any later score, and
+more so for some families than others; the validation window was not fitted on.) The
+reference never moves: PSI is computed later in SQL (models/monitoring/) from these stored
+bins, so the warehouse, not Python, does the scanning.
 
 Binning rule, shared by the SQL: with sorted distinct edges e_1 < ... < e_(k-1), a value v
 falls in bin 1 + #{i : e_i < v}, so bin b covers (e_(b-1), e_b] with open ends; bin 0 holds
@@ -67,7 +68,7 @@ def feature_reference(frame: pd.DataFrame, columns: Sequence[str],
 
 def prediction_reference(zones: np.ndarray, probability: np.ndarray,
                          bins: int) -> list[dict[str, object]]:
-    """Per zone: the bins of the model's calibrated score on its training rows."""
+    """Per zone: the bins of the model's calibrated score on its validation window."""
     rows: list[dict[str, object]] = []
     for zone in sorted(set(zones.tolist())):
         rows.extend(_bins(str(zone), "prediction", PREDICTION_FEATURE,

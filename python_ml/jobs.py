@@ -107,7 +107,8 @@ def artifacts_to_prune(runs: pd.DataFrame, promotions: pd.DataFrame,
     if not len(runs):
         return []
     statuses = lifecycle.model_statuses(runs, promotions)
-    keep_set = lifecycle.retained_versions(statuses, keep)
+    keep_set = lifecycle.retained_versions(statuses, keep,
+                                           lifecycle.former_champions(runs, promotions))
     present = runs[runs["model_artifact"].notna()]["model_version"]
     return sorted(int(v) for v in present if int(v) not in keep_set)
 
@@ -149,17 +150,16 @@ def promotion_job(task_name: str, runs: pd.DataFrame, previous: pd.DataFrame,
         challengers = statuses[(statuses["task"] == task_name)
                                & (statuses["status"] == "challenger")]["model_version"]
         mine = champion_predictions[champion_predictions["model_version"] == champion]
+        champion_drift = _latest_drift(prediction_drift, champion)
         passed: list[tuple[float, int]] = []
         for version in sorted(int(v) for v in challengers):
             comparison = lifecycle.compare(
                 mine, shadow_predictions[shadow_predictions["model_version"] == version],
                 mart, settings)
-            latest = prediction_drift[prediction_drift["model_version"] == version]
-            if len(latest):
-                latest = latest[latest["drift_date"] == latest["drift_date"].max()]
             gate_list = lifecycle.gates(comparison, settings, records[champion],
-                                        records[version], latest,
-                                        lifecycle.parity_problem(recent, records[version]))
+                                        records[version], _latest_drift(prediction_drift, version),
+                                        lifecycle.parity_problem(recent, records[version]),
+                                        champion_drift)
             failed = [g for g in gate_list if not g.passed]
             if _already_decided(previous, version, champion, comparison):
                 log(f"[ml] promotions: challenger {version} vs champion {champion} on the "
@@ -179,6 +179,8 @@ def promotion_job(task_name: str, runs: pd.DataFrame, previous: pd.DataFrame,
                                reason=f"promoted model_version {best}: all gates passed")
                 elif row["reason"] == "all gates passed":
                     row["reason"] = f"all gates passed, but model_version {best} did better"
+            # the promotion is the run's last decision: the champion is read from the last row
+            rows.sort(key=lambda row: row["decision"] == "promote")
     out = pd.DataFrame(rows, columns=list(lifecycle.PROMOTION_COLUMNS))
     first = int(previous["decision_id"].max()) + 1 if len(previous) else 1
     out["decision_id"] = range(first, first + len(out))
@@ -190,15 +192,25 @@ def promotion_job(task_name: str, runs: pd.DataFrame, previous: pd.DataFrame,
     return out.astype(lifecycle.PROMOTION_COLUMNS)
 
 
+def _latest_drift(prediction_drift: pd.DataFrame, version: int) -> pd.DataFrame:
+    """A model's score PSI per zone on its latest drift day (mon_prediction_drift rows)."""
+    rows = prediction_drift[prediction_drift["model_version"] == version]
+    return rows[rows["drift_date"] == rows["drift_date"].max()] if len(rows) else rows
+
+
 def _already_decided(previous: pd.DataFrame, version: int, champion: int,
                      comparison: lifecycle.Comparison) -> bool:
-    """The same challenger against the same champion on the same labelled rows."""
+    """The same challenger against the same champion on the same labelled rows (an empty
+    window, no rows both scored with a label, matches an earlier empty one)."""
     if not len(previous):
         return False
-    same = previous[(previous["challenger_version"] == version)
-                    & (previous["champion_before"] == champion)
-                    & (previous["labelled_rows"] == comparison.rows)
-                    & (previous["window_end_utc"] == comparison.window_end)]
+    pair = previous[(previous["challenger_version"] == version)
+                    & (previous["champion_before"] == champion)]
+    if comparison.window_end is None:
+        same = pair[pair["window_end_utc"].isna()]
+    else:
+        same = pair[(pair["labelled_rows"] == comparison.rows)
+                    & (pair["window_end_utc"] == comparison.window_end)]
     return bool(len(same))
 
 
@@ -234,7 +246,8 @@ def inference_log_path(session) -> Path:
 INFERENCE_COLUMNS = {
     "run_id": "string", "dbt_invocation_id": "string", "task": "string", "role": "string",
     "model_version": "Int64", "model_family": "string", "feature_schema_hash": "string",
-    "model_feature_schema_hash": "string", "parity_result": "string", "rows_scored": "int64",
+    "model_feature_schema_hash": "string", "parity_result": "string", "outcome": "string",
+    "rows_scored": "int64",
     "alerts_raised": "int64", "started_at_utc": "datetime64[us]",
     "duration_seconds": "float64",
 }
@@ -244,7 +257,8 @@ def append_inference_record(path: Path, record: Mapping[str, object]) -> None:
     """One JSON line per scoring run, appended with a single write and fsync'd (runs are
     serialised by the warehouse lock, python_ml.runs)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({k: (v.isoformat() if isinstance(v, pd.Timestamp | datetime) else v)
+    line = json.dumps({k: (v.isoformat(timespec="microseconds")
+                           if isinstance(v, pd.Timestamp | datetime) else v)
                        for k, v in record.items()}, sort_keys=True) + "\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(line)
@@ -267,7 +281,8 @@ def read_inference_log(path: Path, known_run_ids: set[str]) -> pd.DataFrame:
             if record.get("run_id") not in known_run_ids:
                 rows.append(record)
     frame = pd.DataFrame(rows, columns=list(INFERENCE_COLUMNS))
-    frame["started_at_utc"] = pd.to_datetime(frame["started_at_utc"]).dt.tz_localize(None)
+    frame["started_at_utc"] = pd.to_datetime(frame["started_at_utc"], format="ISO8601",
+                                             utc=True).dt.tz_localize(None)
     return frame.astype(INFERENCE_COLUMNS)
 
 
@@ -312,15 +327,25 @@ def _unscored(candidates: pd.DataFrame, scored: pd.DataFrame, version: int) -> p
         candidates[["zone", "target_ts_utc"]]).isin(keys)]
 
 
+class ScoringFailed(Exception):
+    """A scoring run failed; `entry` is its inference-log record."""
+
+    def __init__(self, error: Exception, entry: dict[str, object]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.entry = entry
+
+
 def _run_scoring(task_name: str, role: str, record: Mapping[str, object],
-                 candidates: pd.DataFrame, mart_schema_hash: str,
-                 log_path: Path | None) -> pd.DataFrame:
-    """Score `candidates` with one registered model and log the run (JSON line), also when
-    the parity check fails (then nothing is scored and the error propagates)."""
+                 candidates: pd.DataFrame,
+                 mart_schema_hash: str) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Score `candidates` with one registered model; return the rows and the run's
+    inference-log record. A failure (parity, expectations) raises ScoringFailed with the
+    record of the failed run."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     version = int(record["model_version"])  # type: ignore[arg-type]
-    out, parity, error = empty_predictions(), "passed", None
+    out, parity, outcome, error = empty_predictions(), "passed", "scored", None
     try:
         if len(candidates):
             model = RegisteredModel.from_record(record)
@@ -329,24 +354,49 @@ def _run_scoring(task_name: str, role: str, record: Mapping[str, object],
             parity = "not run: nothing to score"
     except ParityError as failure:
         parity, error = f"failed: {str(failure).splitlines()[0]}", failure
-    pause_point(f"scoring:{role}")
+    except Exception as failure:  # noqa: BLE001 - logged, then raised again
+        error = failure
+    if error is not None:
+        out = empty_predictions()
+        outcome = f"failed: {str(error).splitlines()[0]}"
     entry = {
         "run_id": str(uuid.uuid4()), "dbt_invocation_id": invocation_id(), "task": task_name,
         "role": role, "model_version": version, "model_family": str(record["model_family"]),
         "feature_schema_hash": mart_schema_hash,
         "model_feature_schema_hash": str(record["feature_schema_hash"]),
-        "parity_result": parity, "rows_scored": len(out),
+        "parity_result": parity, "outcome": outcome, "rows_scored": len(out),
         "alerts_raised": int(out["is_alert"].sum()),
         "started_at_utc": pd.Timestamp(started).tz_localize(None),
         "duration_seconds": round(time.perf_counter() - clock, 3),
     }
-    if log_path is not None:
-        append_inference_record(log_path, entry)
     if error is not None:
-        raise error
+        raise ScoringFailed(error, entry) from error
     log(f"[ml] {role} model_version {version}: scored {len(out)} rows, "
         f"{entry['alerts_raised']} alerts")
-    return out
+    return out, entry
+
+
+def _scoring_runs(task_name: str, jobs_to_run: list[tuple[str, Mapping[str, object],
+                                                          pd.DataFrame]],
+                  mart_schema_hash: str, log_path: Path | None) -> pd.DataFrame:
+    """Run one or more scorings for a Python model and log them. The records are written
+    only once every scoring succeeded (the rows are then handed to dbt to append); when one
+    fails, only its record is written, because nothing of the model is appended."""
+    frames, entries = [empty_predictions()], []
+    try:
+        for role, record, candidates in jobs_to_run:
+            out, entry = _run_scoring(task_name, role, record, candidates, mart_schema_hash)
+            frames.append(out)
+            entries.append(entry)
+    except ScoringFailed as failed:
+        if log_path is not None:
+            append_inference_record(log_path, failed.entry)
+        raise failed.error from None
+    pause_point(f"scoring:{jobs_to_run[0][0] if jobs_to_run else 'none'}")
+    if log_path is not None:
+        for entry in entries:
+            append_inference_record(log_path, entry)
+    return pd.concat(frames, ignore_index=True).astype(PREDICTION_DTYPES)
 
 
 def _registered(runs: pd.DataFrame, version: int) -> Mapping[str, object]:
@@ -372,8 +422,8 @@ def scoring_job(task_name: str, mart: pd.DataFrame, runs: pd.DataFrame,
         raise ValueError(f"no champion for task {task_name} in ml_model_registry; train one "
                          "with `dbt build --vars '{retrain: true}'`")
     candidates = _unscored(mart[mart["split"].isin(splits)], scored, champion)
-    return _run_scoring(task_name, "champion", _registered(runs, champion), candidates,
-                        mart_schema_hash, log_path)
+    return _scoring_runs(task_name, [("champion", _registered(runs, champion), candidates)],
+                         mart_schema_hash, log_path)
 
 
 def shadow_job(task_name: str, mart: pd.DataFrame, runs: pd.DataFrame,
@@ -388,12 +438,10 @@ def shadow_job(task_name: str, mart: pd.DataFrame, runs: pd.DataFrame,
                            & (statuses["status"] == "challenger")]["model_version"]
     keys = pd.MultiIndex.from_frame(champion_keys[["zone", "target_ts_utc"]].drop_duplicates())
     rows = mart[pd.MultiIndex.from_frame(mart[["zone", "target_ts_utc"]]).isin(keys)]
-    frames = [empty_predictions()]
-    for version in sorted(int(v) for v in challengers):
-        frames.append(_run_scoring(task_name, "challenger", _registered(runs, version),
-                                   _unscored(rows, scored, version), mart_schema_hash,
-                                   log_path))
-    return pd.concat(frames, ignore_index=True).astype(PREDICTION_DTYPES)
+    return _scoring_runs(
+        task_name, [("challenger", _registered(runs, version), _unscored(rows, scored, version))
+                    for version in sorted(int(v) for v in challengers)],
+        mart_schema_hash, log_path)
 
 
 def previous_table(session, this, name: str, empty: pd.DataFrame) -> pd.DataFrame:

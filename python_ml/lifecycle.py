@@ -80,14 +80,31 @@ def model_statuses(runs: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(out, columns=["model_version", "task", "status"])
 
 
-def retained_versions(statuses: pd.DataFrame, keep: int) -> set[int]:
-    """Versions whose artifacts are kept: champion and challengers always, then the newest
-    retired ones until `keep` artifacts in all."""
+def retained_versions(statuses: pd.DataFrame, keep: int,
+                      former_champions: list[int] | None = None) -> set[int]:
+    """Versions whose artifacts are kept: champion and challengers always, then former
+    champions (most recently replaced first: the likely rollback targets), then the newest
+    other retired ones, until `keep` artifacts in all."""
     live = statuses[statuses["status"] != "retired"]
-    retired = statuses[statuses["status"] == "retired"].sort_values("model_version",
-                                                                       ascending=False)
+    retired = set(_versions(statuses.loc[statuses["status"] == "retired", "model_version"]))
+    order = [v for v in (former_champions or []) if v in retired]
+    order += sorted(retired - set(order), reverse=True)
     room = max(keep - len(live), 0)
-    return _versions(live["model_version"]) | _versions(retired["model_version"].head(room))
+    return _versions(live["model_version"]) | set(order[:room])
+
+
+def former_champions(runs: pd.DataFrame, promotions: pd.DataFrame) -> list[int]:
+    """Models that were champion, most recently replaced first."""
+    out: list[int] = []
+    if len(promotions):
+        for row in promotions.sort_values("decision_id", ascending=False).itertuples():
+            for version in (row.champion_before,):
+                if pd.notna(version) and int(version) not in out:
+                    out.append(int(version))
+    for version in runs.loc[runs["status"] == "champion", "model_version"]:
+        if int(version) not in out:
+            out.append(int(version))
+    return out
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,10 @@ class PromotionSettings:
     max_ece: float = 0.03
     bootstrap_samples: int = 500
     seed: int = 7
+    # relative: a challenger whose score PSI alerts fails only when it drifted further from
+    # its own reference than the champion did from its own on the same day; absolute: any
+    # alert fails
+    drift_gate: str = "relative"
     psi_alert: float = 0.25
     # var ml_promotion.promote_version: make this version champion (manual promotion or
     # rollback), bypassing the metric gates but not parity or a missing artifact
@@ -113,6 +134,9 @@ class PromotionSettings:
             raise ValueError(f"ml_promotion: unknown setting(s) {sorted(unknown)}; "
                              f"known: {sorted(known)}")
         given = {k: v for k, v in values.items() if v is not None}
+        if given.get("drift_gate", "relative") not in ("relative", "absolute"):
+            raise ValueError("ml_promotion.drift_gate must be relative or absolute, not "
+                             f"{given['drift_gate']!r}")
         if "promote_version" in given:
             given["promote_version"] = int(given["promote_version"])  # type: ignore[arg-type]
         return cls(**given, psi_alert=psi_alert)  # type: ignore[arg-type]
@@ -185,10 +209,11 @@ def compare(champion: pd.DataFrame, challenger: pd.DataFrame, labels: pd.DataFra
 
 def gates(comparison: Comparison, settings: PromotionSettings,
           champion_record: Mapping[str, object], challenger_record: Mapping[str, object],
-          prediction_drift: pd.DataFrame, parity_error: str | None) -> list[Gate]:
+          prediction_drift: pd.DataFrame, parity_error: str | None,
+          champion_drift: pd.DataFrame | None = None) -> list[Gate]:
     """Every gate a challenger must pass to replace the champion, each with its evidence.
-    `prediction_drift` holds the challenger's score PSI per zone on the latest day
-    (mon_prediction_drift: psi, severity)."""
+    `prediction_drift` (`champion_drift`) holds the challenger's (champion's) score PSI per
+    zone on its latest day (mon_prediction_drift: zone, psi, severity)."""
     c = comparison
     seen_until = max(pd.Timestamp(champion_record["validation_end_utc"]),  # type: ignore[arg-type]
                      pd.Timestamp(challenger_record["validation_end_utc"]))  # type: ignore[arg-type]
@@ -203,12 +228,13 @@ def gates(comparison: Comparison, settings: PromotionSettings,
              f"[{_fmt(c.ci_low)}, {_fmt(c.ci_high)}], must exclude {settings.min_margin:g}"),
         Gate("calibration", ece is not None and np.isfinite(ece) and ece <= settings.max_ece,
              f"challenger ECE {_fmt(ece)} (limit {settings.max_ece:g})"),
-        _drift_gate(prediction_drift, settings),
+        _drift_gate(prediction_drift, settings, champion_drift),
         Gate("parity", parity_error is None, parity_error or "features match"),
     ]
 
 
-def _drift_gate(drift: pd.DataFrame, settings: PromotionSettings) -> Gate:
+def _drift_gate(drift: pd.DataFrame, settings: PromotionSettings,
+                champion_drift: pd.DataFrame | None) -> Gate:
     if not len(drift):
         return Gate("no_drift_alert", False, "no score PSI for the challenger yet")
     worst = drift.sort_values("psi").iloc[-1]
@@ -216,7 +242,20 @@ def _drift_gate(drift: pd.DataFrame, settings: PromotionSettings) -> Gate:
               f"{_fmt(float(worst['psi']))} (alert at {settings.psi_alert:g})")
     if (drift["severity"] == "insufficient").any():
         return Gate("no_drift_alert", False, detail + "; too few scored rows to judge")
-    return Gate("no_drift_alert", float(worst["psi"]) < settings.psi_alert, detail)
+    alerting = drift[drift["psi"] >= settings.psi_alert]
+    if alerting.empty:
+        return Gate("no_drift_alert", True, detail)
+    if settings.drift_gate == "absolute" or champion_drift is None or not len(champion_drift):
+        return Gate("no_drift_alert", False, detail)
+    # relative: alerting zones pass where the champion drifted at least as far
+    theirs = champion_drift.set_index("zone")["psi"]
+    worse = [z for z, psi in zip(alerting["zone"], alerting["psi"], strict=True)
+             if z not in theirs.index or psi > float(theirs[z])]
+    champion_text = ", ".join(f"{z} {_fmt(float(p))}" for z, p in theirs.items())
+    return Gate("no_drift_alert", not worse,
+                detail + f"; champion's on its own: {champion_text}"
+                + (f"; drifted further than the champion in {', '.join(worse)}" if worse
+                   else "; no zone drifted further than the champion's"))
 
 
 def _fmt(value: float | None) -> str:

@@ -196,7 +196,9 @@ def fingerprint(frame: pd.DataFrame, suite_name: str,
 
 def last_run(session, this, is_incremental: bool) -> pd.DataFrame:
     """The previous run's result rows of a dq_* model (none on its first run)."""
-    if not is_incremental:
+    columns = ({row[0] for row in session.sql(f"describe {this}").fetchall()}
+               if is_incremental else set())
+    if "data_fingerprint" not in columns:  # first run, or a table from an earlier release
         return pd.DataFrame(columns=["data_fingerprint", "success"])
     return session.sql(f"select data_fingerprint, success from {this} where validated_at_utc "
                        f"= (select max(validated_at_utc) from {this})").df()

@@ -79,6 +79,16 @@ def release_dbt_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+def _has_table(warehouse: Path, name: str) -> bool:
+    if not warehouse.exists():
+        return False
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return bool(con.execute("select count(*) from information_schema.tables "
+                                "where table_name = ?", [name]).fetchall()[0][0])
+
+
 def drop_orphaned_staging_tables(warehouse: Path) -> list[str]:
     """Drop the `<model>__dbt_tmp<timestamp>` tables a killed run left behind (dbt-duckdb
     stages incremental Python models in them and drops them when the model completes).
@@ -109,6 +119,11 @@ def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | N
     previous = os.environ.get("OPEN_POWER_DUCKDB")
     try:
         with warehouse_lock(warehouse, path_name):
+            if path_name == "hourly" and not _has_table(warehouse, "ml_spike_training_runs"):
+                print(f"[run] {warehouse}: no model has been trained yet; the hourly path "
+                      "only scores. Run the daily path once first: python -m python_ml run "
+                      "daily [rule: champion_exists]", file=sys.stderr, flush=True)
+                return 1
             drop_orphaned_staging_tables(warehouse)
             os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
             args = ["build", "--selector", path_name]

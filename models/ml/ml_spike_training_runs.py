@@ -10,7 +10,10 @@ from python_ml import jobs, lifecycle
 
 def model(dbt, session):
     # full_refresh=False: --full-refresh of the features must not wipe the model history.
-    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
+    # append_new_columns: a warehouse from an earlier release gains new columns (null in
+    # its old rows) instead of dropping them
+    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False,
+               on_schema_change="append_new_columns")
     retrain = jobs.flag(dbt.config.get("retrain"))
     lifecycle_settings = jobs.settings(dbt.config.get("ml_lifecycle"))
     keep = int(lifecycle_settings["keep_artifacts"])

@@ -16,8 +16,14 @@ predictions as (
     select model_version, zone, target_ts_utc, forecast_origin_ts_utc, spike_probability
     from {{ ref('ml_spike_scores') }}
     union all
+    -- a promoted challenger scored its rows twice (shadow, then champion): count them once
     select model_version, zone, target_ts_utc, forecast_origin_ts_utc, spike_probability
-    from {{ ref('ml_shadow_scores') }}
+    from {{ ref('ml_shadow_scores') }} as shadow
+    where not exists (
+        select 1 from {{ ref('ml_spike_scores') }} as served
+        where served.model_version = shadow.model_version
+          and served.zone = shadow.zone
+          and served.target_ts_utc = shadow.target_ts_utc)
 
 ),
 

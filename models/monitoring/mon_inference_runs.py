@@ -5,7 +5,10 @@ from python_ml import jobs
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
+    # append_new_columns: a warehouse from an earlier release gains new columns (null in
+    # its old rows) instead of dropping them
+    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False,
+               on_schema_change="append_new_columns")
     dbt.ref("ml_spike_scores")  # runs after this run's scoring
     dbt.ref("ml_shadow_scores")
     known = (set(session.sql(f"select run_id from {dbt.this}").df()["run_id"])

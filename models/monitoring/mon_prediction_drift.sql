@@ -1,5 +1,5 @@
 -- Prediction drift: PSI of the calibrated score per model, zone and day against the score
--- distribution on the model's calibration window (see mon_drift_psi).
+-- distribution on the model's validation window (see mon_drift_psi).
 {{ config(materialized='view') }}
 
 select model_version, zone, drift_date, window_rows, bins, noise_floor, psi, severity

@@ -25,6 +25,8 @@ pairs as (
         on shadow.zone = mart.zone
         and shadow.target_ts_utc = mart.target_ts_utc
     where mart.is_spike is not null
+      -- a promoted challenger is not compared with itself
+      and shadow.model_version <> champion.model_version
 
 ),
 

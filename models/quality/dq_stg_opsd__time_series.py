@@ -9,7 +9,10 @@ from python_ml import jobs, quality
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
+    # append_new_columns: a warehouse from an earlier release gains new columns (null in
+    # its old rows) instead of dropping them
+    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False,
+               on_schema_change="append_new_columns")
     frame = dbt.ref("stg_opsd__time_series").df()
     parameters = jobs.settings(dbt.config.get("dq_parameters"))
     return quality.quality_job("stg_opsd__time_series", frame, parameters, jobs.invocation_id(),

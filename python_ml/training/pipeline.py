@@ -89,7 +89,7 @@ class TrainedModel:
     validation_metrics: dict[str, float]
     feature_importance: dict[str, float]
     evaluation: list[dict[str, object]]
-    # per zone, bins of the calibrated score on the training rows (python_ml.drift)
+    # per zone, bins of the calibrated score on the validation window (python_ml.drift)
     prediction_reference: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -258,8 +258,8 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
             choice = choose_calibration(raw[splits.calibrate], y[splits.calibrate],
                                         config.max_relative_pr_auc_loss)
             calibrated = choice.calibration.apply(raw)
-            reference = drift.prediction_reference(zones[splits.train],
-                                                   calibrated[splits.train],
+            reference = drift.prediction_reference(zones[splits.validation],
+                                                   calibrated[splits.validation],
                                                    config.drift_bins)
             threshold = choose_threshold(calibrated[splits.validation], y[splits.validation],
                                          config.alert_rate_target)

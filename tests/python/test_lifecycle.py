@@ -50,7 +50,7 @@ def test_statuses_follow_the_promotions_log():
                                            4: "retired"}
 
 
-def test_retention_keeps_live_models_and_the_newest_retired():
+def test_retention_keeps_live_models_then_former_champions_then_the_newest():
     runs = runs_frame([(v, "a" if v <= 2 else "b" if v <= 4 else "c", "champion" if v == 1
                         else "challenger") for v in range(1, 7)])
     frame = lifecycle.model_statuses(runs, lifecycle.empty_promotions())
@@ -58,6 +58,9 @@ def test_retention_keeps_live_models_and_the_newest_retired():
     assert lifecycle.retained_versions(frame, 4) == {1, 5, 6, 4}
     assert lifecycle.retained_versions(frame, 1) == {1, 5, 6}
     assert jobs.artifacts_to_prune(runs, lifecycle.empty_promotions(), 4) == [2, 3]
+    # 3 was champion (1 -> 3, then back to 1): the rollback target is kept before 4
+    log = pd.DataFrame([promotion(1, 1, 3), promotion(2, 3, 1, decision="rollback")])
+    assert jobs.artifacts_to_prune(runs, log, 4) == [2, 4]
 
 
 def predictions(version, p, days=21, zones=("A", "B")):
@@ -141,6 +144,54 @@ def test_parity_gate_and_out_of_sample_gate():
                for f in early]
     row = decide(*shifted).iloc[0]
     assert row["decision"] == "keep" and "out_of_sample" in row["reason"]
+
+
+def test_the_winner_is_champion_whichever_challenger_it_is():
+    """Three challengers, the middle one (v3) clearly best: the promotion is the run's last
+    decision row, so the champion read back from the log is v3."""
+    champion, good, labels = scenario(challenger_quality=4.0, seed=5)
+    _, bad, _ = scenario(challenger_quality=0.25, seed=5)
+    runs = runs_frame([(1, "a", "champion"), (2, "b", "challenger"), (3, "b", "challenger"),
+                       (4, "b", "challenger")])
+    shadow = pd.concat([bad.assign(model_version=2), good.assign(model_version=3),
+                        bad.assign(model_version=4)])
+    drift = pd.DataFrame({"model_version": [1, 2, 3, 4], "zone": "A",
+                          "drift_date": pd.Timestamp("2020-03-21"), "psi": 0.01,
+                          "severity": "ok"})
+    out = jobs.promotion_job("spike_risk", runs, lifecycle.empty_promotions(), champion,
+                             shadow, labels, drift, OPEN_ECE)
+    assert out["decision"].tolist() == ["keep", "keep", "promote"]
+    assert out["challenger_version"].tolist() == [2, 4, 3]
+    assert lifecycle.current_champion(runs, out, "spike_risk") == 3
+    assert statuses(runs, out.to_dict("records")) == {1: "retired", 2: "challenger",
+                                                      3: "champion", 4: "challenger"}
+
+
+def test_drift_gate_is_relative_to_the_champion_unless_absolute():
+    champion, challenger, labels = scenario(challenger_quality=4.0)
+    runs = runs_frame([(1, "a", "champion"), (2, "b", "challenger")])
+    def drift(challenger_psi, champion_psi):
+        return pd.DataFrame({"model_version": [1, 2], "zone": "A",
+                             "drift_date": pd.Timestamp("2020-03-21"),
+                             "psi": [champion_psi, challenger_psi], "severity": "alert"})
+    def decide_with(frame, settings=OPEN_ECE):
+        return jobs.promotion_job("spike_risk", runs, lifecycle.empty_promotions(), champion,
+                                  challenger, labels, frame, settings).iloc[0]
+    # both alert, the challenger less than the champion: passes (relative)
+    assert decide_with(drift(0.5, 0.9))["decision"] == "promote"
+    row = decide_with(drift(0.9, 0.5))
+    assert row["decision"] == "keep" and "drifted further than the champion in A" in (
+        row["reason"])
+    strict = PromotionSettings(max_ece=1.0, drift_gate="absolute")
+    assert decide_with(drift(0.5, 0.9), strict)["decision"] == "keep"
+
+
+def test_an_empty_window_is_decided_once():
+    champion, challenger, labels = scenario(challenger_quality=4.0)
+    elsewhere = challenger.assign(zone="C")  # shares no rows with the champion
+    first = decide(champion, elsewhere, labels)
+    assert first["labelled_rows"].tolist() == [0] and first["decision"].tolist() == ["keep"]
+    assert decide(champion, elsewhere, labels, previous=first).empty
 
 
 def test_the_same_window_is_decided_once():

@@ -155,6 +155,19 @@ def test_inference_log_table_and_file_hold_the_same_records(ml_template):
     assert records[0]["duration_seconds"] == first["duration_seconds"] > 0
 
 
+def test_the_inference_log_reads_timestamps_with_and_without_fractions(tmp_path):
+    from python_ml import jobs
+
+    log = tmp_path / "inference.jsonl"
+    for run_id, started in (("a", "2026-01-01T00:00:00"), ("b", "2026-01-01T00:00:01.250000")):
+        log.open("a").write(json.dumps({"run_id": run_id, "started_at_utc": started,
+                                        "rows_scored": 1, "alerts_raised": 0}) + "\n")
+    frame = jobs.read_inference_log(log, known_run_ids={"x"})
+    assert frame["started_at_utc"].tolist() == [pd.Timestamp("2026-01-01 00:00:00"),
+                                                 pd.Timestamp("2026-01-01 00:00:01.25")]
+    assert jobs.read_inference_log(log, known_run_ids={"a", "b"}).empty
+
+
 def test_a_failed_parity_check_is_logged_and_loaded_by_the_next_run(
         ml_warehouse, ml_raw_dir, tmp_path):
     with duckdb.connect(str(ml_warehouse)) as con:
@@ -170,6 +183,7 @@ def test_a_failed_parity_check_is_logged_and_loaded_by_the_next_run(
     log = ml_warehouse.parent / "logs" / "inference.jsonl"
     failed = json.loads(log.read_text().splitlines()[-1])
     assert failed["parity_result"].startswith("failed: train-serve parity failed")
+    assert failed["outcome"].startswith("failed: train-serve parity failed")
     assert failed["rows_scored"] == 0
     with duckdb.connect(str(ml_warehouse)) as con:
         con.execute("update ml_spike_training_runs set feature_domains_json = ? "
@@ -231,5 +245,17 @@ def test_a_better_challenger_is_promoted_through_dbt_and_serves_from_the_next_ru
     assert stability[["previous_version", "new_version"]].values.tolist() == [[1, 2]]
     assert stability["rows_compared"][0] == served["n"][0]
     assert 0 < stability["mean_abs_change"][0] <= stability["max_abs_change"][0]
+    # v2 scored its rows as challenger and again as champion: drift counts each row once
+    counted = frame(warehouse, "select sum(rows_in_bin) n from int_mon__drift_bin_counts "
+                               "where model_version = 2 and kind = 'prediction'")["n"][0]
+    distinct = frame(warehouse, """
+        select count(*) n from (select zone, target_ts_utc from ml_spike_scores
+                                where model_version = 2
+                                union
+                                select zone, target_ts_utc from ml_shadow_scores
+                                where model_version = 2)""")["n"][0]
+    assert counted == distinct
+    assert frame(warehouse, "select count(*) n from mon_shadow_comparison "
+                            "where champion_version = challenger_version")["n"][0] == 0
     # no challenger is left, so nothing new is decided
     assert len(frame(warehouse, "select * from ml_model_promotions")) == 1

@@ -151,3 +151,10 @@ def test_a_second_run_exits_and_a_killed_run_leaves_the_warehouse_consistent(
         # no staging table (dbt-duckdb's __dbt_tmp) of the killed run is left
         assert con.sql("select table_name from information_schema.tables "
                        "where table_name like '%dbt_tmp%'").fetchall() == []
+
+
+def test_the_hourly_path_on_a_warehouse_without_a_model_says_to_run_daily_first(
+        tmp_path, capsys):
+    assert runs.run_path("hourly", tmp_path / "new.duckdb") == 1
+    err = capsys.readouterr().err
+    assert "no model has been trained yet" in err and "python -m python_ml run daily" in err
