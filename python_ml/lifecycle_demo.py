@@ -144,8 +144,9 @@ def summary(warehouse: Path, days: list[str], decisions_before: int) -> str:
     lines = ["", "=" * 100, "Lifecycle summary", "=" * 100]
     first_champion = _query(warehouse, "select champion_before from ml_model_promotions "
                                        "order by decision_id limit 1")
-    lines.append("Drift of the serving champion against its training rows (per day, trailing "
-                 "windows; a feature x zone is judged when its window is large enough):")
+    lines.append("Drift of the serving champion (per day, trailing windows; features against "
+                 "its training rows, the score against its validation window; a feature x "
+                 "zone is judged when its window is large enough):")
     version = first_champion[0][0] if first_champion else 1
     rows = _query(warehouse, """
         with f as (
