@@ -97,10 +97,10 @@ def former_champions(runs: pd.DataFrame, promotions: pd.DataFrame) -> list[int]:
     """Models that were champion, most recently replaced first."""
     out: list[int] = []
     if len(promotions):
-        for row in promotions.sort_values("decision_id", ascending=False).itertuples():
-            for version in (row.champion_before,):
-                if pd.notna(version) and int(version) not in out:
-                    out.append(int(version))
+        for version in promotions.sort_values("decision_id", ascending=False)[
+                "champion_before"]:
+            if pd.notna(version) and int(version) not in out:
+                out.append(int(version))
     for version in runs.loc[runs["status"] == "champion", "model_version"]:
         if int(version) not in out:
             out.append(int(version))

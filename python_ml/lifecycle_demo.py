@@ -133,7 +133,7 @@ def _next_hour(iso_utc: str) -> str:
     from datetime import datetime, timedelta
 
     moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00")) + timedelta(hours=1)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ").replace("Z", "")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")  # naive: UTC to DriftRegime
 
 
 def _latest_scored_day(warehouse: Path) -> str:

@@ -20,8 +20,12 @@ import numpy as np
 import pandas as pd
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "expectations"
-RESULT_COLUMNS = ("suite", "expectation", "column_name", "success", "observed_value",
-                  "unexpected_count", "unexpected_sample", "unexpected_rows", "element_count")
+# one row per expectation, as validate() returns them
+RESULT_DTYPES = {"suite": "string", "expectation": "string", "column_name": "string",
+                 "success": "bool", "observed_value": "string", "unexpected_count": "Int64",
+                 "unexpected_sample": "string", "unexpected_rows": "string",
+                 "element_count": "Int64"}
+RESULT_COLUMNS = tuple(RESULT_DTYPES)
 
 
 def suite_path(name: str) -> Path:
@@ -174,11 +178,7 @@ def validate(frame: pd.DataFrame, suite_name: str,
             "element_count": info.get("element_count"),
         })
     results = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
-    results = results.astype({"suite": "string", "expectation": "string",
-                              "column_name": "string", "success": "bool",
-                              "observed_value": "string", "unexpected_count": "Int64",
-                              "unexpected_sample": "string", "unexpected_rows": "string",
-                              "element_count": "Int64"})
+    results = results.astype(RESULT_DTYPES)
     return Validation(suite_name, bool(results["success"].all()), results)
 
 
@@ -231,14 +231,7 @@ def quality_job(suite_name: str, frame: pd.DataFrame, parameters: Mapping[str, o
 
 
 def empty_results() -> pd.DataFrame:
-    return pd.DataFrame({
-        "dbt_invocation_id": pd.Series(dtype="string"),
-        "validated_at_utc": pd.Series(dtype="datetime64[us]"),
-        "suite": pd.Series(dtype="string"), "expectation": pd.Series(dtype="string"),
-        "column_name": pd.Series(dtype="string"), "success": pd.Series(dtype="bool"),
-        "observed_value": pd.Series(dtype="string"),
-        "unexpected_count": pd.Series(dtype="Int64"),
-        "unexpected_sample": pd.Series(dtype="string"),
-        "unexpected_rows": pd.Series(dtype="string"),
-        "element_count": pd.Series(dtype="Int64"), "rows_validated": pd.Series(dtype="int64"),
-        "data_fingerprint": pd.Series(dtype="string")})
+    """No rows, typed like quality_job's: a skipped validation appends nothing."""
+    dtypes = {"dbt_invocation_id": "string", "validated_at_utc": "datetime64[us]",
+              **RESULT_DTYPES, "rows_validated": "int64", "data_fingerprint": "string"}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
