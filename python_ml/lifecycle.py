@@ -242,13 +242,13 @@ def _drift_gate(drift: pd.DataFrame, settings: PromotionSettings,
               f"{_fmt(float(worst['psi']))} (alert at {settings.psi_alert:g})")
     if (drift["severity"] == "insufficient").any():
         return Gate("no_drift_alert", False, detail + "; too few scored rows to judge")
-    alerting = drift[drift["psi"] >= settings.psi_alert]
+    alerting = drift[drift["psi"] >= settings.psi_alert].sort_values("zone")
     if alerting.empty:
         return Gate("no_drift_alert", True, detail)
     if settings.drift_gate == "absolute" or champion_drift is None or not len(champion_drift):
         return Gate("no_drift_alert", False, detail)
     # relative: alerting zones pass where the champion drifted at least as far
-    theirs = champion_drift.set_index("zone")["psi"]
+    theirs = champion_drift.set_index("zone")["psi"].sort_index()  # stable text
     worse = [z for z, psi in zip(alerting["zone"], alerting["psi"], strict=True)
              if z not in theirs.index or psi > float(theirs[z])]
     champion_text = ", ".join(f"{z} {_fmt(float(p))}" for z, p in theirs.items())
