@@ -12,10 +12,11 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .PHONY: demo test install generate build summary sql download entsoe docs lint bench clean \
-	hourly daily lifecycle report
+	hourly daily lifecycle report ercot-real bench-ercot
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
+	$(BIN)/python -m python_ml generate ercot --if-absent
 	$(BIN)/dbt build
 	$(BIN)/python -m python_ml summary
 
@@ -32,6 +33,7 @@ $(STAMP): pyproject.toml
 
 generate: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd
+	$(BIN)/python -m python_ml generate ercot
 
 build: $(STAMP)
 	$(BIN)/dbt build
@@ -75,6 +77,21 @@ entsoe: $(STAMP)
 	OPEN_POWER_DUCKDB=$(ENTSOE_DIR)/open_power.duckdb $(BIN)/dbt build --vars '$(ENTSOE_VARS)'
 	$(BIN)/python -m python_ml summary --warehouse $(ENTSOE_DIR)/open_power.duckdb
 
+# Real data: the 2024-26 ERCOT hub and load-zone extract (see README, "ERCOT") landed in the
+# native report layouts and built into a separate warehouse. It has no load, wind, solar or
+# SCED reports.
+ERCOT_SOURCE ?= ../shared/data/real/ercot_hub_lz_hourly_2024_2026
+ERCOT_DIR ?= warehouse/ercot_real
+ercot-real: $(STAMP)
+	$(BIN)/python -m python_ml.data.ercot_real --source $(ERCOT_SOURCE) --raw-dir $(ERCOT_DIR)/raw
+	OPEN_POWER_DUCKDB=$(ERCOT_DIR)/open_power.duckdb $(BIN)/dbt build \
+		--select +int_ercot__settlement_point_hours \
+		--vars '{raw_dir: $(ERCOT_DIR)/raw, ercot_optional_sources: [sced_lmp, load, wind, solar]}'
+
+bench-ercot: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench_ercot.py $(BENCH_ERCOT_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_features.py $(BENCH_ARGS)
@@ -84,4 +101,4 @@ lint: $(STAMP)
 
 clean:
 	rm -rf target logs warehouse/open_power.duckdb warehouse/open_power.duckdb.wal warehouse/.snapshots \
-		warehouse/logs warehouse/lifecycle warehouse/report
+		warehouse/logs warehouse/lifecycle warehouse/report warehouse/ercot_real

@@ -30,3 +30,8 @@
     {#- A timestamp literal `hours_back` hours before ts_literal ('YYYY-MM-DD HH:MM:SS'). -#}
     (timestamp '{{ ts_literal }}' - {{ hours(hours_back) }})
 {%- endmacro %}
+
+{% macro since_filter(column, since, keyword='where') -%}
+    {#- `where <column> >= since` on an incremental run (since set), nothing on a full build. -#}
+    {%- if since %} {{ keyword }} {{ column }} >= timestamp '{{ since }}'{% endif -%}
+{%- endmacro %}

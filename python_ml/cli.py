@@ -3,6 +3,7 @@
 Commands
 --------
 generate opsd   write the deterministic OPSD-format sample into the raw folder
+generate ercot  write the deterministic ERCOT sample (native daily CSVs) into the raw folder
 download opsd   fetch the real OPSD packages (verified, resumable, atomic)
 summary         print what the warehouse holds and where it is
 sql             open the DuckDB CLI read-only on a snapshot of the warehouse
@@ -89,6 +90,40 @@ def _cmd_generate_opsd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_generate_ercot(args: argparse.Namespace) -> int:
+    from python_ml.data.ercot_sample import (
+        SIDECAR_FILE,
+        ErcotSampleSpec,
+        append_ercot_sample,
+        generate_ercot_sample,
+    )
+
+    out_dir = Path(args.raw_dir) / "ercot"
+    started = time.perf_counter()
+    try:
+        if args.append_days:
+            result = append_ercot_sample(out_dir, args.append_days, progress=not args.quiet)
+            action = f"appended {result.days} days to"
+        else:
+            if args.if_absent and (out_dir / SIDECAR_FILE).exists():
+                print(f"ERCOT sample present in {out_dir}/ (kept; delete it to regenerate)")
+                return 0
+            spec = ErcotSampleSpec(points=args.points, start=args.start, days=args.days,
+                                   years=args.years, seed=args.seed, scale=args.scale)
+            result = generate_ercot_sample(out_dir, spec, progress=not args.quiet)
+            action = "wrote"
+    except (ValueError, FileNotFoundError) as error:
+        raise CliError(str(error)) from None
+    seconds = time.perf_counter() - started
+    rows = ", ".join(f"{source} {count:,}" for source, count in result.rows.items())
+    print(
+        f"{action} {out_dir}/: {result.files} files for delivery days {result.first_day} .. "
+        f"{result.last_day} ({result.days} days, {result.spec.points} settlement points, "
+        f"{result.bytes / 1e6:.1f} MB); rows: {rows} ({seconds:.1f} s)"
+    )
+    return 0
+
+
 # ---------------------------------------------------------------- download
 
 
@@ -168,6 +203,26 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             header = ("zone", "first hour (UTC)", "last hour (UTC)", "hours", "gaps",
                       "last price (UTC)", "missing prices", "mean EUR/MWh")
             _print_rows(header, rows)
+        if "int_ercot__settlement_point_hours" in names:
+            print()
+            print("ERCOT hourly layer by settlement point type "
+                  "(int_ercot__settlement_point_hours):")
+            _print_table(con.sql(
+                """
+                select
+                    coalesce(settlement_point_type, 'not in seed') as type,
+                    count(distinct settlement_point) as points,
+                    min(hour_start_utc) as first_hour_utc,
+                    max(hour_start_utc) as last_hour_utc,
+                    count(*) as point_hours,
+                    count(*) filter (where rtm_spp_incomplete) as rt_incomplete,
+                    round(avg(dam_spp), 2) as mean_dam_usd,
+                    round(avg(dam_spp - rtm_spp_mean), 2) as mean_dart_usd
+                from int_ercot__settlement_point_hours
+                group by all
+                order by type
+                """
+            ))
         if "fct_spike_features" in names:
             print()
             print("Spike feature mart (fct_spike_features): rows and spike base rate by split")
@@ -366,6 +421,31 @@ def build_parser() -> argparse.ArgumentParser:
                       help="multiplier of the drifting quantity (default: 2.0)")
     opsd.add_argument("--quiet", action="store_true", help="no progress output")
     opsd.set_defaults(handler=_cmd_generate_opsd)
+
+    ercot = generate_sources.add_parser(
+        "ercot", help="ERCOT sample (DAM/RTM/SCED prices, load, wind, solar, AS)",
+        description="Write the deterministic ERCOT sample, one native-layout CSV per source "
+                    "and delivery day, into <raw-dir>/ercot/<source>/.")
+    ercot.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
+                       help="landing folder (default: %(default)s)")
+    ercot.add_argument("--points", type=int,
+                       help="first N settlement points of the seed (default: 20; scale: 1000)")
+    ercot.add_argument("--start", help="first delivery day (default: 2024-01-01; "
+                                       "scale: 2022-01-01)")
+    span = ercot.add_mutually_exclusive_group()
+    span.add_argument("--days", type=int, help="span in delivery days (default: 366; "
+                                               "scale: 1096)")
+    span.add_argument("--years", type=float, help="span in years instead of --days")
+    ercot.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    ercot.add_argument("--scale", action="store_true",
+                       help="scale mode: 1000 points over 3 years, SCED for hubs and load "
+                            "zones only (~105M RTM rows, for benchmarks)")
+    ercot.add_argument("--append-days", type=int, metavar="N",
+                       help="write the existing sample's next N delivery days")
+    ercot.add_argument("--if-absent", action="store_true",
+                       help="do nothing when the sample already exists")
+    ercot.add_argument("--quiet", action="store_true", help="no progress output")
+    ercot.set_defaults(handler=_cmd_generate_ercot)
 
     download = commands.add_parser("download", help="fetch real raw data")
     download_sources = download.add_subparsers(dest="source", required=True)

@@ -84,13 +84,19 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+# ERCOT: four settlement points over the November 2024 fall-back day
+ERCOT_SAMPLE = {"points": 4, "start": "2024-11-02", "days": 3}
+
+
 @pytest.fixture(scope="session")
 def sample_raw_dir(tmp_path_factory) -> Path:
-    """A small deterministic OPSD sample, generated once per session."""
+    """Small deterministic OPSD and ERCOT samples, generated once per session."""
+    from python_ml.data.ercot_sample import ErcotSampleSpec, generate_ercot_sample
     from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
 
     raw_dir = tmp_path_factory.mktemp("raw")
     generate_opsd_sample(raw_dir / "opsd", SampleSpec(days=SAMPLE_DAYS, seed=7))
+    generate_ercot_sample(raw_dir / "ercot", ErcotSampleSpec(**ERCOT_SAMPLE), progress=False)
     return raw_dir
 
 
@@ -155,10 +161,13 @@ def hashes(warehouse):
 @pytest.fixture(scope="session")
 def ml_raw_dir(tmp_path_factory):
     """200 days of the sample, enough for train, validation and test windows."""
+    from python_ml.data.ercot_sample import ErcotSampleSpec, generate_ercot_sample
     from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
 
     raw_dir = tmp_path_factory.mktemp("ml_raw")
     generate_opsd_sample(raw_dir / "opsd", SampleSpec(**ML_SAMPLE))
+    # the scheduled paths (selectors.yml) build the ERCOT layers too
+    generate_ercot_sample(raw_dir / "ercot", ErcotSampleSpec(**ERCOT_SAMPLE), progress=False)
     return raw_dir
 
 

@@ -26,6 +26,8 @@ STABLE_COLUMNS = {
     "ml_spike_scores": "zone, target_ts_utc, model_version, spike_probability, is_alert",
     "ml_shadow_scores": "zone, target_ts_utc, model_version, spike_probability, is_alert",
 }
+# ERCOT tables stamp the rows with the run that loaded them
+RUN_STAMPS = ("loaded_at", "input_loaded_at")
 
 
 def table_hashes(warehouse: Path, stable: bool = False) -> dict[str, tuple]:
@@ -34,7 +36,12 @@ def table_hashes(warehouse: Path, stable: bool = False) -> dict[str, tuple]:
                                        "where table_type = 'BASE TABLE'").fetchall()]
         out = {}
         for name in sorted(names):
-            columns = STABLE_COLUMNS.get(name, "*") if stable else "*"
+            columns = "*"
+            if stable:
+                stamps = [c for (c,) in con.sql(f"select column_name from (describe {name})")
+                          .fetchall() if c in RUN_STAMPS]
+                columns = STABLE_COLUMNS.get(
+                    name, f"* exclude ({', '.join(stamps)})" if stamps else "*")
             out[name] = con.sql(f"select count(*), sum(hash(t)) from "
                                 f"(select {columns} from {name}) t").fetchall()[0]
         return out

@@ -1,0 +1,91 @@
+{#-
+    The shared first part of the staging models for ERCOT's hourly wide reports (load by
+    weather zone, wind, solar, DAM ancillary-service prices): one line per delivery hour,
+    one column per value. Produces the WITH list up to a CTE `cells`: one row per
+    non-empty value cell, with interval_start_utc (checked through the calendar),
+    value_column (the header name), value (a finite number, else an error naming file,
+    column, line and rule) and the line's lineage. The model shapes `cells` and checks
+    repeats itself.
+-#}
+
+{% macro ercot_hourly_report_cells(table_name, date_column, hour_column, hour_style,
+        flag_column, value_columns, optional_value_columns=[], extra_columns=false) -%}
+    {#- hour_style: 'hh:00' for "01:00".."24:00", 'integer' for 1..24. -#}
+lines as (
+
+    {{ ercot_raw_lines(table_name, [date_column, hour_column, flag_column] + value_columns,
+        optional_value_columns, extra_columns) }}
+
+),
+
+calendar as (
+
+    {{ ercot_calendar('lines', date_column, 60) }}
+
+),
+
+parsed as (
+
+    select
+        lines.*,
+        {%- if hour_style == 'hh:00' %}
+        case when regexp_full_match("{{ hour_column }}", '[0-9]{2}:00')
+            then cast(left("{{ hour_column }}", 2) as integer) end as parsed_hour
+        {%- else %}
+        try_cast("{{ hour_column }}" as integer) as parsed_hour
+        {%- endif %}
+    from lines
+
+),
+
+timed as (
+
+    select
+        {{ ercot_interval_start_or_fail('calendar.interval_start_utc', 'parsed.source_file',
+            'parsed.source_line',
+            date={'column': date_column, 'raw': 'parsed."' ~ date_column ~ '"'},
+            hour={'column': hour_column, 'raw': 'parsed."' ~ hour_column ~ '"',
+                  'parsed': 'parsed.parsed_hour',
+                  'format': '01:00..24:00' if hour_style == 'hh:00' else '1..24'},
+            flag={'column': flag_column, 'raw': 'parsed."' ~ flag_column ~ '"'}) }}
+            as interval_start_utc,
+        calendar.delivery_date,
+        parsed.parsed_hour as hour_ending,
+        parsed."{{ flag_column }}" = 'Y' as repeated_hour,
+        parsed.* exclude (parsed_hour, "{{ date_column }}", "{{ hour_column }}", "{{ flag_column }}")
+    from parsed
+    left join calendar
+        on parsed."{{ date_column }}" = calendar.delivery_date_text
+        and parsed.parsed_hour = calendar.hour_ending
+        and parsed."{{ flag_column }}" = calendar.repeated_hour_flag
+
+),
+
+unpivoted as (
+
+    -- empty cells produce no row (a value not published)
+    unpivot timed
+    on {% for name in value_columns + optional_value_columns -%}
+        "{{ name }}"{{ ', ' if not loop.last }}
+    {%- endfor %}
+    into name value_column value raw_value
+
+),
+
+cells as (
+
+    select
+        interval_start_utc,
+        delivery_date,
+        hour_ending,
+        repeated_hour,
+        value_column,
+        {{ number_or_fail('try_cast(raw_value as double)', 'raw_value', 'value_column',
+            'source_file', 'source_line') }} as value,
+        source_file,
+        source_line,
+        {{ ercot_loaded_at() }} as loaded_at
+    from unpivoted
+
+)
+{%- endmacro %}
