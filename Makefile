@@ -78,13 +78,13 @@ entsoe: $(STAMP)
 	$(BIN)/python -m python_ml summary --warehouse $(ENTSOE_DIR)/open_power.duckdb
 
 # Real data: the 2024-26 ERCOT hub and load-zone extract (see README, "ERCOT") landed in the
-# native report layouts and built into a separate warehouse. It has no load, wind, solar or
-# SCED reports.
+# native report layouts and built into a separate warehouse (rebuilt in full: the adapter
+# rewrites its yearly files in place). It has no load, wind, solar or SCED reports.
 ERCOT_SOURCE ?= ../shared/data/real/ercot_hub_lz_hourly_2024_2026
 ERCOT_DIR ?= warehouse/ercot_real
 ercot-real: $(STAMP)
 	$(BIN)/python -m python_ml.data.ercot_real --source $(ERCOT_SOURCE) --raw-dir $(ERCOT_DIR)/raw
-	OPEN_POWER_DUCKDB=$(ERCOT_DIR)/open_power.duckdb $(BIN)/dbt build \
+	OPEN_POWER_DUCKDB=$(ERCOT_DIR)/open_power.duckdb $(BIN)/dbt build --full-refresh \
 		--select +int_ercot__settlement_point_hours \
 		--vars '{raw_dir: $(ERCOT_DIR)/raw, ercot_optional_sources: [sced_lmp, load, wind, solar]}'
 

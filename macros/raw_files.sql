@@ -110,13 +110,12 @@
     {#-
         SQL expression that aborts the query with a message naming file, column, line
         and rule. `column` is a SQL expression (a literal for fixed columns), the others
-        are SQL expressions too except rule.
+        are SQL expressions too except rule. Never null (error(NULL) would not raise).
     -#}
-    error(
-        {{ file }} || ', column ' || {{ column }} || ', line '
-        || cast({{ line }} as varchar) || ': ' || {{ message }}
-        || ' [rule: {{ rule }}]'
-    )
+    error(concat(
+        {{ file }}, ', column ', {{ column }}, ', line ', cast({{ line }} as varchar), ': ',
+        coalesce({{ message }}, 'invalid value'), ' [rule: {{ rule }}]'
+    ))
 {%- endmacro %}
 
 
@@ -179,7 +178,8 @@
     case
         when {{ parsed_value }} is null
             then {{ raise_raw_error(file, column_name, line,
-                "'''' || " ~ raw_value ~ " || ''' is not a number'",
+                "coalesce('''' || " ~ raw_value ~ " || '''', 'empty value')"
+                ~ " || ' is not a number'",
                 'numeric_value') }}
         when not isfinite({{ parsed_value }})
             then {{ raise_raw_error(file, column_name, line,

@@ -22,13 +22,33 @@
             ~ table_name ~ "' in var ercot_optional_sources to build without it.") }}
     {%- endif -%}
     {%- if not is_incremental() -%}{{ return(found) }}{%- endif -%}
-    {#- a file is known by its name: the raw folder may move between runs -#}
-    {%- set loaded = run_query("select distinct parse_filename(source_file) from " ~ this)
-        .columns[0].values() | list -%}
+    {#- a file is known by its name (the raw folder may move between runs); a known file
+        must still have the size and modification time it was loaded with -#}
+    {%- set loaded = run_query(
+        "select parse_filename(source_file), bytes, strftime(modified, '%Y-%m-%d %H:%M:%S.%f') "
+        ~ "from (select source_file, any_value(source_file_bytes) as bytes, "
+        ~ "any_value(source_file_modified) as modified from " ~ this ~ " group by source_file)"
+        ).rows -%}
+    {%- set known = {} -%}
+    {%- for row in loaded -%}{%- do known.update({row[0]: row}) -%}{%- endfor -%}
     {%- set new_files = [] -%}
-    {%- for file in found if file.split('/')[-1] not in loaded -%}
-        {%- do new_files.append(file) -%}
-    {%- endfor -%}
+    {%- if found | length > 0 -%}
+        {%- set metadata = run_query(
+            "select filename, size, strftime(timezone('UTC', last_modified), "
+            ~ "'%Y-%m-%d %H:%M:%S.%f') from read_blob('" ~ pattern ~ "') order by filename").rows -%}
+        {%- for row in metadata -%}
+            {%- set name = row[0].split('/')[-1] -%}
+            {%- if name not in known -%}
+                {%- do new_files.append(row[0]) -%}
+            {%- elif known[name][1] != row[1] or known[name][2] != row[2] -%}
+                {{ exceptions.raise_compiler_error(
+                    row[0] ~ ": the file changed since it was loaded (" ~ known[name][1]
+                    ~ " bytes, modified " ~ known[name][2] ~ " UTC; now " ~ row[1] ~ " bytes, "
+                    ~ row[2] ~ " UTC) [rule: immutable_files]. Land a correction under a new "
+                    ~ "name, or rebuild from the files with --full-refresh.") }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
     {{ return(new_files) }}
 {%- endmacro %}
 
@@ -73,38 +93,92 @@
 {%- endmacro %}
 
 
-{% macro ercot_raw_lines(table_name, required, optional=[], extra_columns=false) -%}
-    {#-
-        A query over the raw lines of the files this run loads: every column as text
-        (optional columns absent from a file are null), plus source_file and source_line
-        (the line in its file; the header is line 1). With no file to load it selects
-        nothing, with the same columns.
-    -#}
+{% macro ercot_raw_files(table_name, required, optional=[], extra_columns=false) -%}
+    {#- The files this run loads for a report, their headers checked: a dict for
+        ercot_lines and ercot_dates (so one model lists and checks the files once). -#}
     {%- set files = ercot_files_to_load(table_name) -%}
     {%- set seen = ercot_check_headers(files, required, optional, extra_columns) -%}
-    {%- set columns = required + optional -%}
-    {%- if files | length == 0 -%}
+    {{ return({'files': files, 'seen': seen, 'columns': required + optional}) }}
+{%- endmacro %}
+
+
+{% macro ercot_read_csv(raw) -%}
+    {#- read_csv over the files of `raw` (ercot_raw_files): by header name, all text, the
+        dialect fixed (no sniffing per file), strict row shape. -#}
+    read_csv(
+        [{%- for file in raw.files -%}'{{ file }}'{{ ', ' if not loop.last }}{%- endfor -%}],
+        header = true, all_varchar = true, delim = ',', quote = '"', escape = '"',
+        strict_mode = true, null_padding = false, union_by_name = true, filename = true)
+{%- endmacro %}
+
+
+{% macro ercot_lines(raw) -%}
+    {#-
+        A query over the raw lines of the files of `raw` (ercot_raw_files): every column as
+        text (optional columns absent from a file are null), plus source_file, source_line
+        (the line in its file; the header is line 1) and the file's size and modification
+        time (what ercot_files_to_load compares on later runs). With no file to load it
+        selects nothing, with the same columns.
+
+        Big reports inline this query where they need it rather than naming it in a CTE:
+        DuckDB holds a CTE read twice in memory whole, and re-reading a CSV costs less than
+        holding 100M lines. The line number is the scan's ordinality (it counts rows over
+        the files in order) minus the file's first one, from a second, narrow scan: no
+        window over all lines.
+    -#}
+    {%- if raw.files | length == 0 -%}
     select
-        {%- for name in columns %}
+        {%- for name in raw.columns %}
         cast(null as varchar) as "{{ name }}",
         {%- endfor %}
         cast(null as varchar) as source_file,
-        cast(null as bigint) as source_line
+        cast(null as bigint) as source_line,
+        cast(null as bigint) as source_file_bytes,
+        cast(null as timestamp) as source_file_modified
     where false
     {%- else -%}
     select
-        {%- for name in columns %}
-        {% if name in seen %}"{{ name }}"{% else %}cast(null as varchar) as "{{ name }}"{% endif %},
+        {%- for name in raw.columns %}
+        {% if name in raw.seen %}raw_file_row."{{ name }}"{% else %}cast(null as varchar) as "{{ name }}"{% endif %},
         {%- endfor %}
-        filename as source_file,
-        -- ordinality counts rows over the files in order; the line restarts per file
-        ordinality - min(ordinality) over (partition by filename) + 2 as source_line
-    from read_csv(
-        [{%- for file in files -%}'{{ file }}'{{ ', ' if not loop.last }}{%- endfor -%}],
-        header = true, all_varchar = true, delim = ',', quote = '"', escape = '"',
-        strict_mode = true, null_padding = false, union_by_name = true, filename = true
-    ) with ordinality as raw_file_row
+        raw_file_row.filename as source_file,
+        raw_file_row.ordinality - files.first_ordinality + 2 as source_line,
+        files.source_file_bytes,
+        files.source_file_modified
+    from {{ ercot_read_csv(raw) }} with ordinality as raw_file_row
+    inner join (
+        select
+            firsts.filename,
+            firsts.first_ordinality,
+            blobs.size as source_file_bytes,
+            cast(timezone('UTC', blobs.last_modified) as timestamp) as source_file_modified
+        from (
+            select filename, min(ordinality) as first_ordinality
+            from {{ ercot_read_csv(raw) }} with ordinality
+            group by filename
+        ) as firsts
+        inner join read_blob([
+            {%- for file in raw.files -%}'{{ file }}'{{ ', ' if not loop.last }}{%- endfor -%}
+        ]) as blobs on blobs.filename = firsts.filename
+    ) as files on raw_file_row.filename = files.filename
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro ercot_dates(raw, date_expression) -%}
+    {#- The distinct delivery dates (text as written, from date_expression over the raw
+        columns) in the files of `raw`: a narrow scan for ercot_calendar. -#}
+    {%- if raw.files | length == 0 -%}
+    select cast(null as varchar) as delivery_date_text where false
+    {%- else -%}
+    select distinct {{ date_expression }} as delivery_date_text from {{ ercot_read_csv(raw) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro ercot_raw_lines(table_name, required, optional=[], extra_columns=false) -%}
+    {#- ercot_lines over the files ercot_raw_files lists (for the small hourly reports). -#}
+    {{ ercot_lines(ercot_raw_files(table_name, required, optional, extra_columns)) }}
 {%- endmacro %}
 
 

@@ -4,23 +4,24 @@
     one column per value. Produces the WITH list up to a CTE `cells`: one row per
     non-empty value cell, with interval_start_utc (checked through the calendar),
     value_column (the header name), value (a finite number, else an error naming file,
-    column, line and rule) and the line's lineage. The model shapes `cells` and checks
-    repeats itself.
+    column, line and rule) and the line's lineage. The model shapes `cells`; its post-hook
+    (ercot_unique_intervals_hook) checks repeats.
 -#}
 
 {% macro ercot_hourly_report_cells(table_name, date_column, hour_column, hour_style,
         flag_column, value_columns, optional_value_columns=[], extra_columns=false) -%}
     {#- hour_style: 'hh:00' for "01:00".."24:00", 'integer' for 1..24. -#}
+{%- set raw = ercot_raw_files(table_name, [date_column, hour_column, flag_column] + value_columns,
+    optional_value_columns, extra_columns) %}
 lines as (
 
-    {{ ercot_raw_lines(table_name, [date_column, hour_column, flag_column] + value_columns,
-        optional_value_columns, extra_columns) }}
+    {{ ercot_lines(raw) }}
 
 ),
 
 calendar as (
 
-    {{ ercot_calendar('lines', date_column, 60) }}
+    {{ ercot_calendar('(' ~ ercot_dates(raw, '"' ~ date_column ~ '"') ~ ')', 60) }}
 
 ),
 
@@ -32,7 +33,7 @@ parsed as (
         case when regexp_full_match("{{ hour_column }}", '[0-9]{2}:00')
             then cast(left("{{ hour_column }}", 2) as integer) end as parsed_hour
         {%- else %}
-        try_cast("{{ hour_column }}" as integer) as parsed_hour
+        {{ ercot_parse_small_integer('"' ~ hour_column ~ '"') }} as parsed_hour
         {%- endif %}
     from lines
 
@@ -84,6 +85,8 @@ cells as (
             'source_file', 'source_line') }} as value,
         source_file,
         source_line,
+        source_file_bytes,
+        source_file_modified,
         {{ ercot_loaded_at() }} as loaded_at
     from unpivoted
 

@@ -14,12 +14,27 @@
     no calendar row is wrong, and ercot_interval_start_or_fail says why.
 -#}
 
-{% macro ercot_calendar(lines, date_column, grain_minutes, date_expression=none) -%}
-    {#- One row per local interval (grain_minutes long) of every delivery date that
-        appears in `lines`: delivery_date_text as written (MM/DD/YYYY), hour_ending
-        (1..24), interval_in_hour (1..60/grain), repeated_hour_flag (Y on the second,
-        CST, pass of the fall-back hour), local_start and interval_start_utc (naive UTC). -#}
-    {%- set date_text = date_expression or ('"' ~ date_column ~ '"') -%}
+{% macro ercot_parse_date(text) -%}
+    {#- A delivery date written MM/DD/YYYY (two-digit month and day, as ERCOT writes them),
+        or null. -#}
+    case when regexp_full_match({{ text }}, '[0-9]{2}/[0-9]{2}/[0-9]{4}')
+        then cast(try_strptime({{ text }}, '%m/%d/%Y') as date) end
+{%- endmacro %}
+
+
+{% macro ercot_parse_small_integer(text) -%}
+    {#- A one- or two-digit whole number (hour ending 1..24, interval 1..4), or null:
+        '2.5', '1e1' or '0x3' are not rounded into a valid value. -#}
+    case when regexp_full_match({{ text }}, '[0-9]{1,2}') then cast({{ text }} as integer) end
+{%- endmacro %}
+
+
+{% macro ercot_calendar(dates, grain_minutes) -%}
+    {#- One row per local interval (grain_minutes long) of every delivery date in `dates`
+        (a relation or parenthesised query with delivery_date_text, the date as written,
+        MM/DD/YYYY): delivery_date, hour_ending (1..24), interval_in_hour (1..60/grain),
+        repeated_hour_flag (Y on the second, CST, pass of the fall-back hour), local_start
+        and interval_start_utc (naive UTC). A malformed date yields no row. -#}
     select
         delivery_date_text,
         delivery_date,
@@ -27,7 +42,8 @@
         local_start,
         hour(local_start) + 1 as hour_ending,
         minute(local_start) // {{ grain_minutes }} + 1 as interval_in_hour,
-        case when row_number() over (partition by local_start order by interval_start_utc) = 2
+        case when row_number() over (
+                partition by delivery_date_text, local_start order by interval_start_utc) = 2
             then 'Y' else 'N' end as repeated_hour_flag
     from (
         select
@@ -37,19 +53,19 @@
             timezone('America/Chicago', timezone('UTC', instants.interval_start_utc))
                 as local_start
         from (
-            select distinct
+            select
                 delivery_date_text,
-                cast(try_strptime(delivery_date_text, '%m/%d/%Y') as date) as delivery_date
-            from (select {{ date_text }} as delivery_date_text from {{ lines }})
+                {{ ercot_parse_date('delivery_date_text') }} as delivery_date
+            from {{ dates }} as dates_seen
         ) as dates
         cross join lateral (
-            -- local midnight is 05:00 or 06:00 UTC; these 26 hours hold the whole day
+            -- local midnight is 05:00 or 06:00 UTC; these 26 hours hold the whole day (a
+            -- null date, malformed, generates none)
             select unnest(generate_series(
                 cast(dates.delivery_date as timestamp) + interval 5 hour,
                 cast(dates.delivery_date as timestamp) + interval 31 hour,
                 interval {{ grain_minutes }} minute)) as interval_start_utc
         ) as instants
-        where dates.delivery_date is not null
     )
     where cast(local_start as date) = delivery_date
 {%- endmacro %}
@@ -61,11 +77,13 @@
         no calendar row), or an error naming file, column, line and rule. date, hour,
         flag, interval: dicts with `column` (header name), `raw` (text expression) and,
         for hour and interval, `parsed` (integer expression, null when malformed) and
-        `format` (what a valid value looks like).
+        `format` (what a valid value looks like); hour may name itself with `label`
+        (default 'hour ending').
     -#}
+    {%- set hour_label = hour.get('label', 'hour ending') %}
     case
         when {{ matched }} is not null then {{ matched }}
-        when try_strptime({{ date.raw }}, '%m/%d/%Y') is null
+        when {{ ercot_parse_date(date.raw) }} is null
             then {{ raise_raw_error(file, "'" ~ date.column ~ "'", line,
                 "coalesce('''' || " ~ date.raw ~ " || '''', 'empty value')"
                 ~ " || ' is not a date like 01/31/2024 (MM/DD/YYYY)'",
@@ -89,12 +107,12 @@
                 'repeated_hour_flag_value') }}
         when {{ flag.raw }} = 'Y'
             then {{ raise_raw_error(file, "'" ~ flag.column ~ "'", line,
-                "'Y marks the second pass of the fall-back hour, but hour ending '"
+                "'Y marks the second pass of the fall-back hour, but " ~ hour_label ~ " '"
                 ~ " || " ~ hour.raw ~ " || ' of ' || " ~ date.raw
                 ~ " || ' is not repeated (only hour ending 02:00 of the first Sunday in November is)'",
                 'repeated_hour_flag_dst') }}
         else {{ raise_raw_error(file, "'" ~ hour.column ~ "'", line,
-                "'hour ending ' || " ~ hour.raw ~ " || ' of ' || " ~ date.raw
+                "'" ~ hour_label ~ " ' || " ~ hour.raw ~ " || ' of ' || " ~ date.raw
                 ~ " || ' does not exist in Central Prevailing Time (clocks skip 02:00-03:00 on the"
                 ~ " spring-forward day)'",
                 'nonexistent_local_hour') }}
@@ -102,47 +120,21 @@
 {%- endmacro %}
 
 
-{% macro ercot_unique_intervals_or_fail(rows, key_column, key_label, grain_minutes) -%}
+{% macro ercot_unique_intervals_hook(key_column, key_label, grain_minutes) -%}
     {#-
-        A one-row select (failures = 0) when no (key, interval) appears twice in `rows`
-        (interval_start_utc, the key, source_file, source_line) or, on an incremental run,
-        among those rows and the ones the table already holds for the same period;
-        otherwise an error naming the file, the column, both lines and the rule. Hours are
-        screened first with a bitmask of the intervals seen, so only hours with a repeat
-        are grouped by interval.
+        Post-hook of the ERCOT staging models: no (key, interval) twice among the rows this
+        run loaded and the rows the table already held for the same period; otherwise an
+        error naming the file, the column, both lines and the rule. Hooks run inside the
+        model's transaction, so the error rolls the load back: nothing is written. Checking
+        the written table (typed, compressed) costs less than a second pass over the CSV
+        lines. Hours are screened first with a bitmask of the intervals seen, so only
+        hours with a repeat are grouped by interval.
     -#}
-    with checked_rows as (
-        select {{ key_column }}, interval_start_utc, source_file, source_line from {{ rows }}
-        {%- if is_incremental() %}
-        union all
-        select {{ key_column }}, interval_start_utc, source_file, source_line from {{ this }}
-        where interval_start_utc between (select min(interval_start_utc) from {{ rows }})
-            and (select max(interval_start_utc) from {{ rows }})
-        {%- endif %}
-    ),
-
-    repeated_hours as (
-        select {{ key_column }}, date_trunc('hour', interval_start_utc) as hour_start
-        from checked_rows
-        group by all
-        having count(*) > bit_count(bit_or(
-            cast(1 as bigint) << (minute(interval_start_utc) // {{ grain_minutes }})))
-    ),
-
-    repeats as (
-        select
-            checked_rows.{{ key_column }},
-            checked_rows.interval_start_utc,
-            count(*) as repeats,
-            min({'file': source_file, 'line': source_line}) as first_seen,
-            max({'file': source_file, 'line': source_line}) as last_seen
-        from checked_rows
-        inner join repeated_hours
-            on checked_rows.{{ key_column }} = repeated_hours.{{ key_column }}
-            and date_trunc('hour', checked_rows.interval_start_utc) = repeated_hours.hour_start
-        group by all
-    )
-
+    {%- set loaded = "loaded_at = " ~ ercot_loaded_at() -%}
+    {%- set period -%}
+        interval_start_utc between (select min(interval_start_utc) from {{ this }} where {{ loaded }})
+            and (select max(interval_start_utc) from {{ this }} where {{ loaded }})
+    {%- endset -%}
     select count(
         case when repeats > 1 then
             {{ raise_raw_error('last_seen.file', "'" ~ key_label ~ "'", 'last_seen.line',
@@ -152,7 +144,27 @@
                 'unique_interval') }}
         end
     ) as failures
-    from repeats
+    from (
+        select
+            {{ key_column }},
+            interval_start_utc,
+            count(*) as repeats,
+            min({'file': source_file, 'line': source_line}) as first_seen,
+            max({'file': source_file, 'line': source_line}) as last_seen
+        from {{ this }}
+        semi join (
+            select {{ key_column }}, date_trunc('hour', interval_start_utc) as hour_start
+            from {{ this }}
+            where {{ period }}
+            group by all
+            having count(*) > bit_count(bit_or(
+                cast(1 as bigint) << (minute(interval_start_utc) // {{ grain_minutes }})))
+        ) as repeated_hours
+            on {{ this }}.{{ key_column }} = repeated_hours.{{ key_column }}
+            and date_trunc('hour', {{ this }}.interval_start_utc) = repeated_hours.hour_start
+        where {{ period }}
+        group by all
+    )
 {%- endmacro %}
 
 

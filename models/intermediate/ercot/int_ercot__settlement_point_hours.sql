@@ -49,9 +49,21 @@ priced_hours as (
 
 point_spans as (
 
-    -- on an incremental run the span starts at `since` (earlier hours are kept as built)
-    select settlement_point, min(hour_start_utc) as first_hour, max(hour_start_utc) as last_hour
-    from priced_hours
+    -- each point's first to last priced hour; on an incremental run over its whole history
+    -- (the table's span too), and the spine below re-builds only the hours from `since`
+    select settlement_point, min(first_hour) as first_hour, max(last_hour) as last_hour
+    from (
+        select settlement_point, min(hour_start_utc) as first_hour,
+            max(hour_start_utc) as last_hour
+        from priced_hours
+        group by settlement_point
+        {%- if since %}
+        union all
+        select settlement_point, min(hour_start_utc), max(hour_start_utc)
+        from {{ this }}
+        group by settlement_point
+        {%- endif %}
+    ) as spans
     group by settlement_point
 
 ),
@@ -59,8 +71,14 @@ point_spans as (
 spine as (
 
     select
-        point_spans.settlement_point,
-        unnest(generate_series(first_hour, last_hour, interval 1 hour)) as hour_start_utc
+        settlement_point,
+        unnest(generate_series(
+            {%- if since %}
+            greatest(first_hour, timestamp '{{ since }}'),
+            {%- else %}
+            first_hour,
+            {%- endif %}
+            last_hour, interval 1 hour)) as hour_start_utc
     from point_spans
 
 ),

@@ -2,6 +2,7 @@
 -- delivery hour (REGDN, REGUP, RRS, NSPIN, and ECRS from 2023-06-10), stamped with the
 -- hour's exact UTC start. Raw lines come from the files of this run
 -- ({{ source('ercot', 'dam_as') }}); errors name file, column, line and rule.
+{{ config(post_hook="{{ ercot_unique_intervals_hook('ancillary_service', 'Hour Ending', 60) }}") }}
 
 with
 
@@ -26,19 +27,12 @@ renamed as (
         ---------- lineage
         source_file,
         source_line,
+        source_file_bytes,
+        source_file_modified,
         loaded_at
 
     from cells
 
-),
-
-unique_intervals as (
-
-    {{ ercot_unique_intervals_or_fail('renamed', 'ancillary_service', 'Hour Ending', 60) }}
-
 )
 
-select renamed.*
-from renamed, unique_intervals
-where unique_intervals.failures = 0
-order by interval_start_utc, ancillary_service
+select * from renamed

@@ -2,19 +2,21 @@
 -- with the hour's exact UTC start. Raw lines come from the files of this run
 -- ({{ source('ercot', 'dam_spp') }}); every line is checked (date, hour ending, flag,
 -- price, repeats) with errors naming file, column, line and rule.
+{%- set raw = ercot_raw_files('dam_spp', ['Delivery Date', 'Hour Ending', 'Repeated Hour Flag',
+        'Settlement Point', 'Settlement Point Price']) %}
+{{ config(post_hook="{{ ercot_unique_intervals_hook('settlement_point', 'Settlement Point', 60) }}") }}
 
 with
 
 lines as (
 
-    {{ ercot_raw_lines('dam_spp', ['Delivery Date', 'Hour Ending', 'Repeated Hour Flag',
-        'Settlement Point', 'Settlement Point Price']) }}
+    {{ ercot_lines(raw) }}
 
 ),
 
 calendar as (
 
-    {{ ercot_calendar('lines', 'Delivery Date', 60) }}
+    {{ ercot_calendar('(' ~ ercot_dates(raw, '"Delivery Date"') ~ ')', 60) }}
 
 ),
 
@@ -65,20 +67,14 @@ renamed as (
         ---------- lineage
         source_file,
         source_line,
+        source_file_bytes,
+        source_file_modified,
         {{ ercot_loaded_at() }} as loaded_at
 
     from timed
 
-),
-
-unique_intervals as (
-
-    {{ ercot_unique_intervals_or_fail('renamed', 'settlement_point', 'Settlement Point', 60) }}
-
 )
 
--- reading unique_intervals makes the repeat check part of the query
-select renamed.*
-from renamed, unique_intervals
-where unique_intervals.failures = 0
-order by interval_start_utc, settlement_point
+-- rows keep the files' order, which is time order (ERCOT's files are per day or per year,
+-- sorted within): time filters downstream skip row groups without a sort here
+select * from renamed

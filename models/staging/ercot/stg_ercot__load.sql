@@ -2,6 +2,7 @@
 -- TOTAL), stamped with the hour's exact UTC start. Raw lines come from the files of this
 -- run ({{ source('ercot', 'load') }}); errors name file, column, line and rule.
 {%- set zones = ['COAST', 'EAST', 'FAR_WEST', 'NORTH', 'NORTH_C', 'SOUTHERN', 'SOUTH_C', 'WEST'] %}
+{{ config(post_hook="{{ ercot_unique_intervals_hook('weather_zone', 'HourEnding', 60) }}") }}
 
 with
 
@@ -26,19 +27,12 @@ renamed as (
         ---------- lineage
         source_file,
         source_line,
+        source_file_bytes,
+        source_file_modified,
         loaded_at
 
     from cells
 
-),
-
-unique_intervals as (
-
-    {{ ercot_unique_intervals_or_fail('renamed', 'weather_zone', 'HourEnding', 60) }}
-
 )
 
-select renamed.*
-from renamed, unique_intervals
-where unique_intervals.failures = 0
-order by interval_start_utc, weather_zone
+select * from renamed

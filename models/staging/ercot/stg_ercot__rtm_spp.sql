@@ -2,20 +2,22 @@
 -- stamped with the interval's exact UTC start. Raw lines come from the files of this run
 -- ({{ source('ercot', 'rtm_spp') }}); every line is checked (date, hour, interval, flag,
 -- price, repeats) with errors naming file, column, line and rule.
+{%- set raw = ercot_raw_files('rtm_spp', ['Delivery Date', 'Delivery Hour', 'Delivery Interval',
+        'Repeated Hour Flag', 'Settlement Point Name', 'Settlement Point Type',
+        'Settlement Point Price']) %}
+{{ config(post_hook="{{ ercot_unique_intervals_hook('settlement_point', 'Settlement Point Name', 15) }}") }}
 
 with
 
 lines as (
 
-    {{ ercot_raw_lines('rtm_spp', ['Delivery Date', 'Delivery Hour', 'Delivery Interval',
-        'Repeated Hour Flag', 'Settlement Point Name', 'Settlement Point Type',
-        'Settlement Point Price']) }}
+    {{ ercot_lines(raw) }}
 
 ),
 
 calendar as (
 
-    {{ ercot_calendar('lines', 'Delivery Date', 15) }}
+    {{ ercot_calendar('(' ~ ercot_dates(raw, '"Delivery Date"') ~ ')', 15) }}
 
 ),
 
@@ -23,8 +25,8 @@ parsed as (
 
     select
         lines.*,
-        try_cast("Delivery Hour" as integer) as delivery_hour,
-        try_cast("Delivery Interval" as integer) as delivery_interval,
+        {{ ercot_parse_small_integer('"Delivery Hour"') }} as delivery_hour,
+        {{ ercot_parse_small_integer('"Delivery Interval"') }} as delivery_interval,
         try_cast("Settlement Point Price" as double) as price
     from lines
 
@@ -71,20 +73,14 @@ renamed as (
         ---------- lineage
         source_file,
         source_line,
+        source_file_bytes,
+        source_file_modified,
         {{ ercot_loaded_at() }} as loaded_at
 
     from timed
 
-),
-
-unique_intervals as (
-
-    {{ ercot_unique_intervals_or_fail('renamed', 'settlement_point', 'Settlement Point Name', 15) }}
-
 )
 
--- reading unique_intervals makes the repeat check part of the query
-select renamed.*
-from renamed, unique_intervals
-where unique_intervals.failures = 0
-order by interval_start_utc, settlement_point
+-- rows keep the files' order, which is time order (ERCOT's files are per day or per year,
+-- sorted within): time filters downstream skip row groups without a sort here
+select * from renamed

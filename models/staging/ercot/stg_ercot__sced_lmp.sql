@@ -2,19 +2,21 @@
 -- (the interval holding the SCED run), stamped with its exact UTC start; the run's own
 -- time is kept too. Raw lines come from the files of this run
 -- ({{ source('ercot', 'sced_lmp') }}); errors name file, column, line and rule.
+{%- set raw = ercot_raw_files('sced_lmp', ['SCED Timestamp', 'Repeated Hour Flag',
+        'Settlement Point', 'LMP']) %}
+{{ config(post_hook="{{ ercot_unique_intervals_hook('settlement_point', 'SCED Timestamp', 5) }}") }}
 
 with
 
 lines as (
 
-    {{ ercot_raw_lines('sced_lmp', ['SCED Timestamp', 'Repeated Hour Flag',
-        'Settlement Point', 'LMP']) }}
+    {{ ercot_lines(raw) }}
 
 ),
 
 calendar as (
 
-    {{ ercot_calendar('lines', 'SCED Timestamp', 5, date_expression='left("SCED Timestamp", 10)') }}
+    {{ ercot_calendar('(' ~ ercot_dates(raw, 'left("SCED Timestamp", 10)') ~ ')', 5) }}
 
 ),
 
@@ -55,7 +57,8 @@ renamed as (
                     'sced_timestamp_format') ~ " end)",
             'source_file', 'source_line',
             date={'column': 'SCED Timestamp', 'raw': 'left("SCED Timestamp", 10)'},
-            hour={'column': 'SCED Timestamp', 'raw': "strftime(sced_local, '%H:%M')",
+            hour={'column': 'SCED Timestamp', 'raw': "strftime(sced_local, '%H:%M:%S')",
+                  'label': 'time',
                   'parsed': 'hour(sced_local) + 1', 'format': '00:00..23:59'},
             flag={'column': 'Repeated Hour Flag', 'raw': '"Repeated Hour Flag"'}) }}
             as interval_start_utc,
@@ -74,20 +77,14 @@ renamed as (
         ---------- lineage
         source_file,
         source_line,
+        source_file_bytes,
+        source_file_modified,
         {{ ercot_loaded_at() }} as loaded_at
 
     from timed
 
-),
-
-unique_intervals as (
-
-    {{ ercot_unique_intervals_or_fail('renamed', 'settlement_point', 'SCED Timestamp', 5) }}
-
 )
 
--- reading unique_intervals makes the repeat check part of the query
-select renamed.*
-from renamed, unique_intervals
-where unique_intervals.failures = 0
-order by interval_start_utc, settlement_point
+-- rows keep the files' order, which is time order (ERCOT's files are per day or per year,
+-- sorted within): time filters downstream skip row groups without a sort here
+select * from renamed

@@ -6,6 +6,7 @@
 {%- set regions = ['FAR_WEST', 'CENTER_WEST', 'SOUTH_EAST'] %}
 {%- set optional = [] %}
 {%- for region in regions %}{% do optional.extend(['ACTUAL_' ~ region, 'STPPF_' ~ region]) %}{% endfor %}
+{{ config(post_hook="{{ ercot_unique_intervals_hook('region', 'HOUR_ENDING', 60) }}") }}
 
 with
 
@@ -31,6 +32,8 @@ renamed as (
         ---------- lineage
         any_value(source_file) as source_file,
         min(source_line) as source_line,
+        any_value(source_file_bytes) as source_file_bytes,
+        any_value(source_file_modified) as source_file_modified,
         any_value(loaded_at) as loaded_at
 
     from cells
@@ -38,15 +41,6 @@ renamed as (
     -- two rows, which the repeat check reports
     group by interval_start_utc, region, source_file, source_line
 
-),
-
-unique_intervals as (
-
-    {{ ercot_unique_intervals_or_fail('renamed', 'region', 'HOUR_ENDING', 60) }}
-
 )
 
-select renamed.*
-from renamed, unique_intervals
-where unique_intervals.failures = 0
-order by interval_start_utc, region
+select * from renamed
