@@ -92,10 +92,10 @@ generating N + K days (and any day can be rendered on its own).
 Scale mode
 ----------
 ``ErcotSampleSpec(scale=True)``: 1000 points from 2022-01-01 for 1096 days (~105M RTM rows,
-~5.5 GB of RTM CSV), SCED limited to the 15 hubs and load zones. Rendering builds each file's
-text with pyarrow compute kernels (no per-row Python): ~0.04 s per scale day in one process
-(measured), so the full scale sample takes a minute or two, mostly disk writes; a process pool
-would not pay for its start-up and pickling.
+4.1 GB of RTM CSV, 5.2 GB in all), SCED limited to the 15 hubs and load zones. Rendering
+builds each file's text with pyarrow compute kernels (no per-row Python): ~0.04 s per scale
+day in one process (measured), so the full scale sample takes about a minute, mostly disk
+writes; a process pool would not pay for its start-up and pickling.
 """
 
 from __future__ import annotations

@@ -39,11 +39,15 @@ sced as (
 
 priced_hours as (
 
-    select settlement_point, hour_start_utc from dam
+    -- the tables themselves, not the CTEs above: a CTE read twice is held in memory whole
+    select settlement_point, interval_start_utc as hour_start_utc
+    from {{ ref('stg_ercot__dam_spp') }}{{ since_filter('interval_start_utc', since) }}
     union all
-    select settlement_point, hour_start_utc from rtm
+    select settlement_point, hour_start_utc
+    from {{ ref('int_ercot__rtm_hourly') }}{{ since_filter('hour_start_utc', since) }}
     union all
-    select settlement_point, hour_start_utc from sced
+    select settlement_point, hour_start_utc
+    from {{ ref('int_ercot__sced_hourly') }}{{ since_filter('hour_start_utc', since) }}
 
 ),
 
@@ -83,6 +87,32 @@ spine as (
 
 ),
 
+point_hours as (
+
+    select
+        spine.settlement_point,
+        spine.hour_start_utc,
+        dam.dam_spp,
+        rtm.rtm_spp_mean,
+        coalesce(rtm.rtm_spp_intervals, 0) as rtm_spp_intervals,
+        coalesce(rtm.rtm_spp_incomplete, true) as rtm_spp_incomplete,
+        sced.sced_lmp_mean,
+        coalesce(sced.sced_lmp_intervals, 0) as sced_lmp_intervals,
+        coalesce(sced.sced_lmp_incomplete, true) as sced_lmp_incomplete,
+        greatest(dam.loaded_at, rtm.input_loaded_at, sced.input_loaded_at) as input_loaded_at
+    from spine
+    left join dam
+        on spine.settlement_point = dam.settlement_point
+        and spine.hour_start_utc = dam.hour_start_utc
+    left join rtm
+        on spine.settlement_point = rtm.settlement_point
+        and spine.hour_start_utc = rtm.hour_start_utc
+    left join sced
+        on spine.settlement_point = sced.settlement_point
+        and spine.hour_start_utc = sced.hour_start_utc
+
+),
+
 system_hours as (
 
     -- ERCOT-wide values of each hour, one row per hour
@@ -119,6 +149,33 @@ system_hours as (
 
 ),
 
+hours as (
+
+    -- every hour of the spine once, with its local time and the system's values
+    select
+        hours.hour_start_utc,
+        cast(timezone('America/Chicago', timezone('UTC', hours.hour_start_utc)) as date)
+            as delivery_date,
+        cast(hour(timezone('America/Chicago', timezone('UTC', hours.hour_start_utc))) + 1
+            as integer) as hour_ending,
+        timezone('America/Chicago', timezone('UTC', hours.hour_start_utc))
+            = timezone('America/Chicago', timezone('UTC', hours.hour_start_utc - interval 1 hour))
+            as repeated_hour,
+        system_hours.* exclude (hour_start_utc)
+    from (
+        select unnest(generate_series(
+            {%- if since %}
+            greatest(min(first_hour), timestamp '{{ since }}'),
+            {%- else %}
+            min(first_hour),
+            {%- endif %}
+            max(last_hour), interval 1 hour)) as hour_start_utc
+        from point_spans
+    ) as hours
+    left join system_hours on hours.hour_start_utc = system_hours.hour_start_utc
+
+),
+
 points as (
 
     select * from {{ ref('ercot_settlement_points') }}
@@ -129,59 +186,46 @@ joined as (
 
     select
         ---------- keys
-        spine.hour_start_utc,
-        spine.settlement_point,
+        point_hours.hour_start_utc,
+        point_hours.settlement_point,
 
         ---------- the point
         points.settlement_point_type,
         points.load_zone,
 
         ---------- local hour (Central Prevailing Time)
-        cast(timezone('America/Chicago', timezone('UTC', spine.hour_start_utc)) as date)
-            as delivery_date,
-        hour(timezone('America/Chicago', timezone('UTC', spine.hour_start_utc))) + 1
-            as hour_ending,
-        timezone('America/Chicago', timezone('UTC', spine.hour_start_utc))
-            = timezone('America/Chicago', timezone('UTC', spine.hour_start_utc - interval 1 hour))
-            as repeated_hour,
+        hours.delivery_date,
+        hours.hour_ending,
+        hours.repeated_hour,
 
         ---------- prices (USD/MWh)
-        dam.dam_spp,
-        rtm.rtm_spp_mean,
-        coalesce(rtm.rtm_spp_intervals, 0) as rtm_spp_intervals,
-        coalesce(rtm.rtm_spp_incomplete, true) as rtm_spp_incomplete,
-        sced.sced_lmp_mean,
-        coalesce(sced.sced_lmp_intervals, 0) as sced_lmp_intervals,
-        coalesce(sced.sced_lmp_incomplete, true) as sced_lmp_incomplete,
+        point_hours.dam_spp,
+        point_hours.rtm_spp_mean,
+        point_hours.rtm_spp_intervals,
+        point_hours.rtm_spp_incomplete,
+        point_hours.sced_lmp_mean,
+        point_hours.sced_lmp_intervals,
+        point_hours.sced_lmp_incomplete,
 
         ---------- system (MW; ancillary services USD/MW per hour)
-        system_hours.system_load_mw,
-        system_hours.wind_actual_mw,
-        system_hours.wind_forecast_mw,
-        system_hours.solar_actual_mw,
-        system_hours.solar_forecast_mw,
+        hours.system_load_mw,
+        hours.wind_actual_mw,
+        hours.wind_forecast_mw,
+        hours.solar_actual_mw,
+        hours.solar_forecast_mw,
         {%- for service in ['regdn', 'regup', 'rrs', 'nspin', 'ecrs'] %}
-        system_hours.as_{{ service }}_mcpc,
+        hours.as_{{ service }}_mcpc,
         {%- endfor %}
 
         ---------- lineage
-        greatest(dam.loaded_at, rtm.input_loaded_at, sced.input_loaded_at,
-            system_hours.loaded_at) as input_loaded_at
+        greatest(point_hours.input_loaded_at, hours.loaded_at) as input_loaded_at
 
-    from spine
-    left join points on spine.settlement_point = points.settlement_point
-    left join dam
-        on spine.settlement_point = dam.settlement_point
-        and spine.hour_start_utc = dam.hour_start_utc
-    left join rtm
-        on spine.settlement_point = rtm.settlement_point
-        and spine.hour_start_utc = rtm.hour_start_utc
-    left join sced
-        on spine.settlement_point = sced.settlement_point
-        and spine.hour_start_utc = sced.hour_start_utc
-    left join system_hours on spine.hour_start_utc = system_hours.hour_start_utc
+    from point_hours
+    left join points on point_hours.settlement_point = points.settlement_point
+    inner join hours on point_hours.hour_start_utc = hours.hour_start_utc
 
 )
 
+-- no sort: 26M rows x 25 columns sorted at once exceed the memory limit at scale; rows come
+-- out in the order of the join's probe side, the time-ordered DAM table in practice
 select * from joined
-order by hour_start_utc, settlement_point
