@@ -29,9 +29,11 @@ What is measured (cached in ``warehouse/bench/ercot/<label>/``; ``--fresh`` redo
    ``stg_ercot__rtm_spp``. Every engine's result is compared with duckdb-parquet on all rows
    (counts, interval counts and means to 1e-9 relative).
 4. Incremental day: on a copy of the built warehouse, one delivery day is appended to the
-   raw sample (a folder of links to the cached files plus the new day's files) and
-   ``dbt run --select +int_ercot__settlement_point_hours`` is timed: staging reads only the
-   new files, the hourly models re-process their look-back. Ratio incremental / full build.
+   raw sample and ``dbt run --select +int_ercot__settlement_point_hours`` is timed with the
+   full build's raw folder and target path, as a scheduled run would (dbt's partial parsing
+   applies): staging reads only the new files, the hourly models re-process their look-back.
+   Ratio incremental / full build; node seconds beside. The appended files are removed
+   afterwards.
 
 Output: a table on stdout, progress on stderr, results in
 ``warehouse/bench/ercot/results.json``. Engines use their defaults on this machine (DuckDB
@@ -261,29 +263,34 @@ def agreement(label: str, engines: list[str]) -> dict:
 
 
 def incremental_day(label: str, memory_limit: str | None) -> dict:
-    from python_ml.data.ercot_sample import SIDECAR_FILE, append_ercot_sample
+    """One appended day, built incrementally as the scheduled run would: the same warehouse
+    path, raw folder and target path as the full build (so dbt's partial parsing applies).
+    The built warehouse is kept aside and put back afterwards, the appended files removed."""
+    from python_ml.data.ercot_sample import SIDECAR_FILE, SOURCES, append_ercot_sample, file_path
 
     folder = BENCH_ROOT / label
-    overlay = folder / "incremental" / "raw"
-    if overlay.parent.exists():
-        shutil.rmtree(overlay.parent)
-    for path in (folder / "raw" / "ercot").rglob("*.csv"):
-        link = overlay / "ercot" / path.relative_to(folder / "raw" / "ercot")
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(path)
-    shutil.copyfile(folder / "raw" / "ercot" / SIDECAR_FILE, overlay / "ercot" / SIDECAR_FILE)
-    appended = append_ercot_sample(overlay / "ercot", 1, progress=False)
-    warehouse = overlay.parent / "ercot.duckdb"
-    log(f"{label}: copying the warehouse, then one appended day ({appended.first_day})")
-    shutil.copyfile(folder / "ercot.duckdb", warehouse)
-    work = overlay.parent / "run"
-    result = run_measured(dbt_cmd(["run", "--select", HOURLY_LAYER], overlay, work),
-                          folder / "logs" / "incremental_day.log", dbt_env(warehouse, memory_limit))
-    rows = table_rows(warehouse, "stg_ercot__rtm_spp")
-    warehouse.unlink()
-    return {"seconds": result["seconds"], "peak_mib": result["peak_mib"],
-            "models": model_seconds(work), "day": str(appended.first_day),
-            "rtm_rows_after": rows}
+    out_dir = folder / "raw" / "ercot"
+    sidecar = (out_dir / SIDECAR_FILE).read_bytes()
+    warehouse = folder / "ercot.duckdb"
+    kept = folder / "ercot.full.duckdb"
+    log(f"{label}: keeping the built warehouse aside, then one appended day")
+    shutil.copyfile(warehouse, kept)
+    appended = append_ercot_sample(out_dir, 1, progress=False)
+    try:
+        result = run_measured(dbt_cmd(["run", "--select", HOURLY_LAYER], folder / "raw",
+                                      folder / "full"),
+                              folder / "logs" / "incremental_day.log",
+                              dbt_env(warehouse, memory_limit))
+        models = model_seconds(folder / "full")
+        rows = table_rows(warehouse, "stg_ercot__rtm_spp")
+    finally:
+        for source in SOURCES:
+            file_path(out_dir, source, appended.first_day).unlink(missing_ok=True)
+        (out_dir / SIDECAR_FILE).write_bytes(sidecar)
+        Path(f"{warehouse}.wal").unlink(missing_ok=True)
+        os.replace(kept, warehouse)
+    return {"seconds": result["seconds"], "peak_mib": result["peak_mib"], "models": models,
+            "day": str(appended.first_day), "rtm_rows_after": rows}
 
 
 def report(label: str, state: dict, full: dict, steps: dict, agree: dict, incr: dict) -> str:
@@ -292,7 +299,9 @@ def report(label: str, state: dict, full: dict, steps: dict, agree: dict, incr: 
     if full:
         lines.append(f"full build (dbt run {HOURLY_LAYER}): {full['seconds']:.1f} s, "
                      f"peak {full['peak_mib'] / 1024:.2f} GiB, warehouse {full['warehouse_gb']} GB")
-        lines.append("  per model (s): " + ", ".join(f"{k} {v}" for k, v in full["models"].items()))
+        lines.append(f"  node seconds (sum over models, 2 dbt threads): "
+                     f"{sum(full['models'].values()):.1f}; per model (s): "
+                     + ", ".join(f"{k} {v}" for k, v in full["models"].items()))
         lines.append("  rows: " + ", ".join(f"{k} {v:,}" for k, v in full["rows"].items()))
     if steps:
         base = steps.get("duckdb-parquet")
@@ -310,7 +319,11 @@ def report(label: str, state: dict, full: dict, steps: dict, agree: dict, incr: 
         share = f", {incr['seconds'] / full['seconds']:.1%} of the full build" if full else ""
         lines += ["", f"incremental day ({incr['day']}): {incr['seconds']:.1f} s, peak "
                   f"{incr['peak_mib'] / 1024:.2f} GiB{share}",
-                  "  per model (s): " + ", ".join(f"{k} {v}" for k, v in incr["models"].items())]
+                  f"  node seconds: {sum(incr['models'].values()):.1f}"
+                  + (f" ({sum(incr['models'].values()) / sum(full['models'].values()):.1%} of "
+                     "the full build's)" if full else "")
+                  + "; per model (s): "
+                  + ", ".join(f"{k} {v}" for k, v in incr["models"].items())]
     return "\n".join(lines)
 
 
@@ -320,11 +333,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--points", type=int, help="settlement points (default: scale mode, 1000)")
     p.add_argument("--days", type=int, help="delivery days (default: scale mode, 1096)")
     p.add_argument("--fresh", action="store_true", help="regenerate the sample and rebuild")
-    p.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    p.add_argument("--engines", nargs="*", default=list(ENGINES), choices=ENGINES,
+                   help="engines of the 15-minute -> hourly step (none: skip the step)")
     p.add_argument("--repeat", type=int, default=1, help="runs per engine; the fastest counts")
     p.add_argument("--memory-limit", help="DuckDB memory limit for the dbt runs, e.g. 4GB")
     p.add_argument("--skip-full", action="store_true",
-                   help="reuse the built warehouse of an earlier run (no full build timing)")
+                   help="reuse the warehouse and the full-build figures of an earlier run")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--input", help=argparse.SUPPRESS)
     p.add_argument("--output", help=argparse.SUPPRESS)
@@ -340,8 +354,13 @@ def main(argv: list[str] | None = None) -> None:
         spec += ["--days", str(args.days)]
     label = "scale" if spec == ["--scale"] else f"{args.points or 1000}p_{args.days or 1096}d"
     state = prepare(label, spec, args.fresh)
-    full = {}
-    if not (args.skip_full and (BENCH_ROOT / label / "ercot.duckdb").exists()):
+    results_file = BENCH_ROOT / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    earlier = results.get(label, {})
+    if args.skip_full and (BENCH_ROOT / label / "ercot.duckdb").exists() and earlier:
+        full = earlier["full_build"]
+        log(f"{label}: full build from the run of {earlier['when']}")
+    else:
         full = full_build(label, args.memory_limit)
     export_input(label)
     steps: dict[str, dict] = {}
@@ -354,8 +373,8 @@ def main(argv: list[str] | None = None) -> None:
     incr = incremental_day(label, args.memory_limit)
     text = report(label, state, full, steps, agree, incr)
     print(text)
-    results_file = BENCH_ROOT / "results.json"
-    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    if not steps and earlier:
+        steps, agree = earlier.get("step", {}), earlier.get("agreement", {})
     results[label] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "versions": versions(),
                       "memory_limit": args.memory_limit, "state": state, "full_build": full,
                       "step": steps, "agreement": agree, "incremental_day": incr,
