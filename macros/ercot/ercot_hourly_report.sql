@@ -92,3 +92,50 @@ cells as (
 
 )
 {%- endmacro %}
+
+
+{% macro ercot_generation_report(table_name, forecast_prefix, regions) -%}
+    {#- The wind and solar staging models: ACTUAL_<region> and <forecast_prefix>_<region>
+        columns (SYSTEM_WIDE required, `regions` optional, further report columns not read)
+        to one row per region and hour with actual_mw and forecast_mw. -#}
+    {%- set optional = [] %}
+    {%- for region in regions %}
+        {%- do optional.extend(['ACTUAL_' ~ region, forecast_prefix ~ '_' ~ region]) %}
+    {%- endfor %}
+with
+
+{{ ercot_hourly_report_cells(table_name, 'DELIVERY_DATE', 'HOUR_ENDING', 'integer', 'DSTFlag',
+    ['ACTUAL_SYSTEM_WIDE', forecast_prefix ~ '_SYSTEM_WIDE'], optional, extra_columns=true) }},
+
+renamed as (
+
+    select
+        ---------- keys
+        interval_start_utc,
+        regexp_extract(value_column, '^(ACTUAL|{{ forecast_prefix }})_(.+)$', 2) as region,
+
+        ---------- values
+        max(value) filter (where starts_with(value_column, 'ACTUAL_')) as actual_mw,
+        max(value) filter (where not starts_with(value_column, 'ACTUAL_')) as forecast_mw,
+
+        ---------- as published (Central Prevailing Time)
+        any_value(delivery_date) as delivery_date,
+        any_value(hour_ending) as hour_ending,
+        any_value(repeated_hour) as repeated_hour,
+
+        ---------- lineage
+        any_value(source_file) as source_file,
+        min(source_line) as source_line,
+        any_value(source_file_bytes) as source_file_bytes,
+        any_value(source_file_modified) as source_file_modified,
+        any_value(loaded_at) as loaded_at
+
+    from cells
+    -- a line's cells share interval, file and line; a region repeated on two lines stays
+    -- two rows, which the repeat check reports
+    group by interval_start_utc, region, source_file, source_line
+
+)
+
+select * from renamed
+{%- endmacro %}
