@@ -105,8 +105,10 @@ def _cmd_generate_ercot(args: argparse.Namespace) -> int:
             result = append_ercot_sample(out_dir, args.append_days, progress=not args.quiet)
             action = f"appended {result.days} days to"
         else:
-            if args.if_absent and (out_dir / SIDECAR_FILE).exists():
-                print(f"ERCOT sample present in {out_dir}/ (kept; delete it to regenerate)")
+            # any report file counts: real files landed there must not get sample days mixed in
+            if args.if_absent and ((out_dir / SIDECAR_FILE).exists()
+                                   or any(out_dir.glob("*/*.csv*"))):
+                print(f"ERCOT data present in {out_dir}/ (kept; delete it to regenerate)")
                 return 0
             spec = ErcotSampleSpec(points=args.points, start=args.start, days=args.days,
                                    years=args.years, seed=args.seed, scale=args.scale)

@@ -259,6 +259,17 @@ def test_cli_generate_ercot(tmp_path, capsys):
     assert cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--days", "0"]) == 1
 
 
+def test_cli_if_absent_keeps_real_files_without_a_sidecar(tmp_path, capsys):
+    real = tmp_path / "ercot" / "dam_spp" / "DAMLZHBSPP_2015.csv.gz"
+    real.parent.mkdir(parents=True)
+    real.write_bytes(b"")
+    assert cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--if-absent",
+                     "--quiet"]) == 0
+    assert "kept" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "ercot").rglob("*") if p.is_file()) == [
+        "DAMLZHBSPP_2015.csv.gz"]
+
+
 # --------------------------------------------------------------------------- plausibility
 
 
