@@ -7,6 +7,8 @@
     back (rolling windows) read that much more input but write only from `since` on.
     Tables are written ordered by time first, so a time filter skips whole row groups
     (DuckDB keeps min/max per row group); ordered by zone, every group spans all hours.
+    ERCOT's staging tables keep their files' order (time order) instead of sorting, and its
+    hourly layer is nearly time-ordered without a sort (see the model).
 -#}
 
 {% macro incremental_since(time_column, also_from=none) -%}

@@ -1,10 +1,11 @@
 {#-
     Reading ERCOT's raw report files. ERCOT publishes one file per report and delivery
     day (historical archives one per year), so each source is a folder of CSV files
-    (gzip allowed) matched by the glob in the source's `meta.raw_path`. Staging models
-    load whole files: a full build reads every file, an incremental run only the files
-    the table does not hold yet, known by file name (landed files are immutable; a corrected
-    file comes under a new name, or needs --full-refresh after the old one is removed).
+    (gzip allowed) matched by the glob in the source's `meta.raw_path`; names starting with
+    a dot (writers' temporary files) are not read. Staging models load whole files: a full
+    build reads every file, an incremental run only the files the table does not hold yet,
+    known by file name. Landed files are immutable: a loaded file that changed fails the
+    build; to load a correction, replace the file and rebuild with --full-refresh.
 -#}
 
 {% macro ercot_files_to_load(table_name) -%}
@@ -13,8 +14,12 @@
         in var ercot_optional_sources. -#}
     {%- if not execute or model.resource_type == 'unit_test' -%}{{ return([]) }}{%- endif -%}
     {%- set pattern = raw_source_path('ercot', table_name) -%}
-    {%- set found = run_query("select file from glob('" ~ pattern ~ "') order by file")
-        .columns[0].values() | list -%}
+    {#- one listing with size and modification time; dot files are writers' temporaries -#}
+    {%- set listing = run_query(
+        "select filename, size, strftime(timezone('UTC', last_modified), "
+        ~ "'%Y-%m-%d %H:%M:%S.%f') from read_blob('" ~ pattern ~ "') "
+        ~ "where not starts_with(parse_filename(filename), '.') order by filename").rows -%}
+    {%- set found = listing | map(attribute=0) | list -%}
     {%- if found | length == 0 and table_name not in var('ercot_optional_sources') -%}
         {{ exceptions.raise_compiler_error(
             pattern ~ ": no file matches [rule: raw_file_exists]. Generate the sample "
@@ -32,23 +37,18 @@
     {%- set known = {} -%}
     {%- for row in loaded -%}{%- do known.update({row[0]: row}) -%}{%- endfor -%}
     {%- set new_files = [] -%}
-    {%- if found | length > 0 -%}
-        {%- set metadata = run_query(
-            "select filename, size, strftime(timezone('UTC', last_modified), "
-            ~ "'%Y-%m-%d %H:%M:%S.%f') from read_blob('" ~ pattern ~ "') order by filename").rows -%}
-        {%- for row in metadata -%}
-            {%- set name = row[0].split('/')[-1] -%}
-            {%- if name not in known -%}
-                {%- do new_files.append(row[0]) -%}
-            {%- elif known[name][1] != row[1] or known[name][2] != row[2] -%}
-                {{ exceptions.raise_compiler_error(
-                    row[0] ~ ": the file changed since it was loaded (" ~ known[name][1]
-                    ~ " bytes, modified " ~ known[name][2] ~ " UTC; now " ~ row[1] ~ " bytes, "
-                    ~ row[2] ~ " UTC) [rule: immutable_files]. Land a correction under a new "
-                    ~ "name, or rebuild from the files with --full-refresh.") }}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- for row in listing -%}
+        {%- set name = row[0].split('/')[-1] -%}
+        {%- if name not in known -%}
+            {%- do new_files.append(row[0]) -%}
+        {%- elif known[name][1] != row[1] or known[name][2] != row[2] -%}
+            {{ exceptions.raise_compiler_error(
+                row[0] ~ ": the file changed since it was loaded (" ~ known[name][1]
+                ~ " bytes, modified " ~ known[name][2] ~ " UTC; now " ~ row[1] ~ " bytes, "
+                ~ row[2] ~ " UTC) [rule: immutable_files]. Put the loaded file back, or load "
+                ~ "the correction by rebuilding from the files with --full-refresh.") }}
+        {%- endif -%}
+    {%- endfor -%}
     {{ return(new_files) }}
 {%- endmacro %}
 
@@ -120,11 +120,12 @@
         time (what ercot_files_to_load compares on later runs). With no file to load it
         selects nothing, with the same columns.
 
-        Big reports inline this query where they need it rather than naming it in a CTE:
-        DuckDB holds a CTE read twice in memory whole, and re-reading a CSV costs less than
-        holding 100M lines. The line number is the scan's ordinality (it counts rows over
-        the files in order) minus the file's first one, from a second, narrow scan: no
-        window over all lines.
+        Models read this query once (their `lines` CTE); the calendar's dates come from
+        ercot_dates, a narrow scan of its own, because DuckDB holds a CTE read twice in
+        memory whole, and re-reading a CSV costs less than holding 100M lines. The line
+        number is the scan's ordinality (a streaming count over the files in order) minus
+        the file's first one, from a second, narrow scan: no partitioned window holding all
+        lines.
     -#}
     {%- if raw.files | length == 0 -%}
     select
@@ -176,12 +177,6 @@
 {%- endmacro %}
 
 
-{% macro ercot_raw_lines(table_name, required, optional=[], extra_columns=false) -%}
-    {#- ercot_lines over the files ercot_raw_files lists (for the small hourly reports). -#}
-    {{ ercot_lines(ercot_raw_files(table_name, required, optional, extra_columns)) }}
-{%- endmacro %}
-
-
 {% macro ercot_required_text(raw, column_name, file, line) -%}
     {#- A text cell that must not be empty (a key such as the settlement point). -#}
     case
@@ -196,5 +191,5 @@
 {% macro ercot_loaded_at() -%}
     {#- When this dbt invocation started (UTC): marks the rows a run loads, so the hourly
         layer can re-process a late file's hours. -#}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}

@@ -14,6 +14,12 @@
     no calendar row is wrong, and ercot_interval_start_or_fail says why.
 -#}
 
+{% macro ercot_local(ts_utc) -%}
+    {#- Central Prevailing Time (naive) of a naive UTC timestamp. -#}
+    {{ utc_to_local(ts_utc, "'America/Chicago'") }}
+{%- endmacro %}
+
+
 {% macro ercot_parse_date(text) -%}
     {#- A delivery date written MM/DD/YYYY (two-digit month and day, as ERCOT writes them),
         or null. -#}
@@ -50,8 +56,7 @@
             dates.delivery_date_text,
             dates.delivery_date,
             instants.interval_start_utc,
-            timezone('America/Chicago', timezone('UTC', instants.interval_start_utc))
-                as local_start
+            {{ ercot_local('instants.interval_start_utc') }} as local_start
         from (
             select
                 delivery_date_text,
@@ -130,11 +135,48 @@
         lines. Hours are screened first with a bitmask of the intervals seen, so only
         hours with a repeat are grouped by interval.
     -#}
-    {%- set loaded = "loaded_at = " ~ ercot_loaded_at() -%}
-    {%- set period -%}
-        interval_start_utc between (select min(interval_start_utc) from {{ this }} where {{ loaded }})
-            and (select max(interval_start_utc) from {{ this }} where {{ loaded }})
-    {%- endset -%}
+    with
+
+    period as (
+
+        -- the span of the rows this run loaded (none: nothing to check)
+        select min(interval_start_utc) as first_start, max(interval_start_utc) as last_start
+        from {{ this }}
+        where loaded_at = {{ ercot_loaded_at() }}
+
+    ),
+
+    repeated_hours as (
+
+        -- the table itself, not a CTE of its rows: a CTE read twice is held in memory whole
+        select {{ key_column }}, date_trunc('hour', interval_start_utc) as hour_start
+        from {{ this }}
+        inner join period
+            on interval_start_utc between period.first_start and period.last_start
+        group by all
+        having count(*) > bit_count(bit_or(
+            cast(1 as bigint) << (minute(interval_start_utc) // {{ grain_minutes }})))
+
+    ),
+
+    repeats as (
+
+        select
+            checked.{{ key_column }},
+            checked.interval_start_utc,
+            count(*) as repeats,
+            min({'file': checked.source_file, 'line': checked.source_line}) as first_seen,
+            max({'file': checked.source_file, 'line': checked.source_line}) as last_seen
+        from {{ this }} as checked
+        inner join period
+            on checked.interval_start_utc between period.first_start and period.last_start
+        semi join repeated_hours
+            on checked.{{ key_column }} = repeated_hours.{{ key_column }}
+            and date_trunc('hour', checked.interval_start_utc) = repeated_hours.hour_start
+        group by all
+
+    )
+
     select count(
         case when repeats > 1 then
             {{ raise_raw_error('last_seen.file', "'" ~ key_label ~ "'", 'last_seen.line',
@@ -144,27 +186,7 @@
                 'unique_interval') }}
         end
     ) as failures
-    from (
-        select
-            {{ key_column }},
-            interval_start_utc,
-            count(*) as repeats,
-            min({'file': source_file, 'line': source_line}) as first_seen,
-            max({'file': source_file, 'line': source_line}) as last_seen
-        from {{ this }}
-        semi join (
-            select {{ key_column }}, date_trunc('hour', interval_start_utc) as hour_start
-            from {{ this }}
-            where {{ period }}
-            group by all
-            having count(*) > bit_count(bit_or(
-                cast(1 as bigint) << (minute(interval_start_utc) // {{ grain_minutes }})))
-        ) as repeated_hours
-            on {{ this }}.{{ key_column }} = repeated_hours.{{ key_column }}
-            and date_trunc('hour', {{ this }}.interval_start_utc) = repeated_hours.hour_start
-        where {{ period }}
-        group by all
-    )
+    from repeats
 {%- endmacro %}
 
 
@@ -186,9 +208,10 @@
 
 {% macro ercot_resample_hourly(staging, price_column, prefix, intervals_per_hour) -%}
     {#- Hourly means of a sub-hourly price per settlement point, with the count of
-        intervals seen and a flag when fewer than intervals_per_hour were. Re-processes
-        the hours from a look-back before the newest hour held, or from the earliest hour
-        a late file touched. -#}
+        intervals seen and a flag when fewer than intervals_per_hour were, written in time
+        order. Re-processes the hours from a look-back before the newest hour held, or
+        from the earliest hour a late file touched (the staging rows loaded after the
+        newest input_loaded_at held). -#}
     {%- set since = incremental_since('hour_start_utc', also_from=ercot_earliest_new_hour(
         [{'relation': staging, 'time': 'interval_start_utc', 'loaded': 'loaded_at'}],
         "(select max(input_loaded_at) from " ~ this ~ ")") if is_incremental() else none) %}
@@ -205,10 +228,7 @@
         ---------- lineage
         max(loaded_at) as input_loaded_at
 
-    from {{ staging }}
-    {%- if since %}
-    where interval_start_utc >= timestamp '{{ since }}'
-    {%- endif %}
+    from {{ staging }}{{ since_filter('interval_start_utc', since) }}
     group by all
     order by hour_start_utc, settlement_point
 {%- endmacro %}

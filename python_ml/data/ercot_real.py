@@ -32,8 +32,9 @@ Rules
 - **Missing hours stay missing**: the spring-forward hour, the week after each spring change
   and the 48 rows the extract dropped are not filled; the hourly layer's spine shows them as
   rows without prices. An empty price cell is not written (the line is left out).
-- Settlement point types come from ``seeds/ercot_settlement_points.csv`` (all 15 extract
-  points are hubs or load zones).
+- Settlement point types come from :func:`python_ml.data.ercot_sample.settlement_points`,
+  the list ``seeds/ercot_settlement_points.csv`` is written from (all 15 extract points are
+  hubs or load zones).
 
 The load, wind, solar and SCED reports have no counterpart in the extract: build with
 ``ercot_optional_sources: [sced_lmp, load, wind, solar]`` (the make target does).
@@ -117,7 +118,7 @@ def land_hub_extract(source: Path | str, raw_dir: Path | str) -> dict:
         point = row["settlement_point"]
         if point not in types:
             raise ExtractError(f"{prices}, line {line}, column settlement_point: {point} is not "
-                               "in seeds/ercot_settlement_points.csv")
+                               "a known settlement point (seeds/ercot_settlement_points.csv)")
         stamp = day.strftime("%m/%d/%Y")
         if row["dam_spp"].strip():
             dam[day.year].append(f"{stamp},{hour:02d}:00,N,{point},{row['dam_spp']}\n")

@@ -196,6 +196,8 @@ def test_a_new_day_file_loads_alone_and_matches_a_full_build(reports, built, tmp
     # spine rows from then on must survive the re-processing of those hours
     write_reports(raw, days=(date(2024, 11, 4),))
     write_reports(raw, days=(date(2024, 2, 1),), points=("HB_NORTH",))
+    # a writer's half-written temporary file is not read
+    (raw / "ercot" / "rtm_spp" / ".RTM_SPP_20241105.csv.tmp").write_text("Delivery Date,Deliv")
     run = run_dbt(["build", "--select", HOURLY], warehouse=warehouse, raw_dir=raw,
                   work_dir=tmp_path)
     assert run.success, run.failure_text()

@@ -63,8 +63,9 @@ point_spans as (
         group by settlement_point
         {%- if since %}
         union all
+        -- the table has no gaps, so its rows from `since` on give the same bounds
         select settlement_point, min(hour_start_utc), max(hour_start_utc)
-        from {{ this }}
+        from {{ this }}{{ since_filter('hour_start_utc', since) }}
         group by settlement_point
         {%- endif %}
     ) as spans
@@ -76,13 +77,9 @@ spine as (
 
     select
         settlement_point,
-        unnest(generate_series(
-            {%- if since %}
-            greatest(first_hour, timestamp '{{ since }}'),
-            {%- else %}
-            first_hour,
-            {%- endif %}
-            last_hour, interval 1 hour)) as hour_start_utc
+        {{ hourly_series(
+            "greatest(first_hour, timestamp '" ~ since ~ "')" if since else 'first_hour',
+            'last_hour') }} as hour_start_utc
     from point_spans
 
 ),
@@ -154,22 +151,16 @@ hours as (
     -- every hour of the spine once, with its local time and the system's values
     select
         hours.hour_start_utc,
-        cast(timezone('America/Chicago', timezone('UTC', hours.hour_start_utc)) as date)
-            as delivery_date,
-        cast(hour(timezone('America/Chicago', timezone('UTC', hours.hour_start_utc))) + 1
-            as integer) as hour_ending,
-        timezone('America/Chicago', timezone('UTC', hours.hour_start_utc))
-            = timezone('America/Chicago', timezone('UTC', hours.hour_start_utc - interval 1 hour))
-            as repeated_hour,
+        cast({{ ercot_local('hours.hour_start_utc') }} as date) as delivery_date,
+        cast(hour({{ ercot_local('hours.hour_start_utc') }}) + 1 as integer) as hour_ending,
+        -- the second pass of the fall-back hour: the same local time an hour earlier
+        {{ ercot_local('hours.hour_start_utc') }}
+            = {{ ercot_local('hours.hour_start_utc - interval 1 hour') }} as repeated_hour,
         system_hours.* exclude (hour_start_utc)
     from (
-        select unnest(generate_series(
-            {%- if since %}
-            greatest(min(first_hour), timestamp '{{ since }}'),
-            {%- else %}
-            min(first_hour),
-            {%- endif %}
-            max(last_hour), interval 1 hour)) as hour_start_utc
+        select {{ hourly_series(
+            "greatest(min(first_hour), timestamp '" ~ since ~ "')" if since else 'min(first_hour)',
+            'max(last_hour)') }} as hour_start_utc
         from point_spans
     ) as hours
     left join system_hours on hours.hour_start_utc = system_hours.hour_start_utc
@@ -227,5 +218,6 @@ joined as (
 )
 
 -- no sort: 26M rows x 25 columns sorted at once exceed the memory limit at scale; rows come
--- out in the order of the join's probe side, the time-ordered DAM table in practice
+-- out in the order of the joins' probe side, nearly time-ordered (measured on the scale
+-- build: 279 of 26.3M consecutive rows step back in time), so time filters still skip
 select * from joined
