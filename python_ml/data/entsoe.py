@@ -86,7 +86,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from python_ml.data.opsd_sample import TIME_SERIES_FILE, WEATHER_FILE, _atomic_write
+from python_ml.data.files import atomic_write
+from python_ml.data.opsd_sample import TIME_SERIES_FILE, WEATHER_FILE
 
 __all__ = [
     "COLUMN_MAP",
@@ -506,8 +507,8 @@ def land_entsoe_as_opsd(source_dir: Path, zones: Sequence[str], raw_dir: Path,
 
     opsd_dir = raw_dir / "opsd"
     opsd_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(opsd_dir / TIME_SERIES_FILE, ts_text)
-    _atomic_write(opsd_dir / WEATHER_FILE, weather_text)
+    atomic_write(opsd_dir / TIME_SERIES_FILE, ts_text)
+    atomic_write(opsd_dir / WEATHER_FILE, weather_text)
     provenance = {
         "generator": "python_ml.data.entsoe",
         "source": "ENTSO-E Transparency Platform extracts (entsoe-py), see module docstring",
@@ -527,7 +528,7 @@ def land_entsoe_as_opsd(source_dir: Path, zones: Sequence[str], raw_dir: Path,
         "sha256": {TIME_SERIES_FILE: hashlib.sha256(ts_text.encode()).hexdigest(),
                    WEATHER_FILE: hashlib.sha256(weather_text.encode()).hexdigest()},
     }
-    _atomic_write(opsd_dir / PROVENANCE_FILE,
+    atomic_write(opsd_dir / PROVENANCE_FILE,
                   json.dumps(provenance, indent=2, sort_keys=True) + "\n")
     return opsd_dir
 

@@ -46,13 +46,13 @@ import argparse
 import csv
 import gzip
 import json
-import os
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from python_ml.data.ercot_sample import settlement_points
+from python_ml.data.files import atomic_write
 
 PRICES_FILE = "hub_lz_dam_rtm_hourly.csv.gz"
 AS_FILE = "dam_as_mcpc_hourly.csv.gz"
@@ -96,9 +96,7 @@ def _delivery(path: Path, line: int, row: dict) -> tuple[date, int]:
 
 def _write(path: Path, header: list[str], lines: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(",".join(header) + "\n" + "".join(lines))
-    os.replace(temporary, path)
+    atomic_write(path, ",".join(header) + "\n", *lines)
 
 
 def land_hub_extract(source: Path | str, raw_dir: Path | str) -> dict:

@@ -104,9 +104,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +114,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.signal import lfilter
+
+from python_ml.data.files import atomic_write
 
 __all__ = [
     "DAM_AS_HEADER_PRE_ECRS",
@@ -246,7 +246,7 @@ def write_settlement_points_csv(path: Path | str) -> Path:
         f"{p.settlement_point},{p.settlement_point_type},{p.ercot_type_code},{p.load_zone}"
         for p in settlement_points()
     ]
-    _atomic_write(path, ("\n".join(lines) + "\n").encode())
+    atomic_write(path, ("\n".join(lines) + "\n").encode())
     return path
 
 
@@ -490,7 +490,7 @@ def _render_and_write(out_dir: Path, spec: ErcotSampleSpec, day: dt.date
     texts, rows = render_day(spec, day)
     written = 0
     for source in SOURCES:
-        _atomic_write(file_path(out_dir, source, day), *texts[source])
+        atomic_write(file_path(out_dir, source, day), *texts[source])
         written += sum(len(part) for part in texts[source])
     return rows, written
 
@@ -1051,19 +1051,6 @@ def _write_sidecar(out_dir: Path, spec: ErcotSampleSpec) -> None:
         "sources": list(SOURCES),
     }
     text = json.dumps(sidecar, indent=2, sort_keys=True) + "\n"
-    _atomic_write(out_dir / SIDECAR_FILE, text.encode())
+    atomic_write(out_dir / SIDECAR_FILE, text.encode())
 
 
-def _atomic_write(path: Path, *parts: bytes | memoryview) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for part in parts:
-                handle.write(part)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -76,9 +76,7 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import sys
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +86,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from python_ml.data.files import atomic_write
 from python_ml.data.holidays import public_holidays
 
 __all__ = [
@@ -416,8 +415,8 @@ def generate_opsd_sample(
     ts_text, weather_text = _render(spec, grid, progress=progress)
     ts_path = out_dir / TIME_SERIES_FILE
     weather_path = out_dir / WEATHER_FILE
-    _atomic_write(ts_path, ts_text)
-    _atomic_write(weather_path, weather_text)
+    atomic_write(ts_path, ts_text)
+    atomic_write(weather_path, weather_text)
     _write_sidecar(out_dir, spec, grid, _sha256(ts_text), _sha256(weather_text))
     return SampleResult(
         time_series_path=ts_path,
@@ -1031,21 +1030,9 @@ def _write_sidecar(out_dir: Path, spec: SampleSpec, grid: _Grid, time_series_sha
         "last_forecast_utc": _iso_utc(grid.last_forecast_utc),
         "sha256": {TIME_SERIES_FILE: time_series_sha256, WEATHER_FILE: weather_sha256},
     }
-    _atomic_write(out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    atomic_write(out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _sha256(text: str) -> str:

@@ -70,6 +70,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from scipy.signal import lfilter
 
+from python_ml.data.files import atomic_write
 from python_ml.data.opsd_sample import (
     _COLUMN_VARIABLES,
     _COUNTRIES,
@@ -95,7 +96,6 @@ from python_ml.data.opsd_sample import (
     WEATHER_FILE,
     SampleResult,
     SampleSpec,
-    _atomic_write,
     _Calendar,
     _column_names,
     _csv,
@@ -201,7 +201,7 @@ def generate_scaled_sample(
     weather_path = out_dir / WEATHER_FILE
     ts_sha = _write_time_series(ts_path, spec, grid, cal, params, named, region, progress)
     weather_text = _weather_text(spec, cal, named, region)
-    _atomic_write(weather_path, weather_text)
+    atomic_write(weather_path, weather_text)
     _write_sidecar(out_dir, spec, grid, ts_sha, _sha256(weather_text))
     return SampleResult(
         time_series_path=ts_path,
