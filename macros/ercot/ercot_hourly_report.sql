@@ -30,8 +30,7 @@ parsed as (
     select
         lines.*,
         {%- if hour_style == 'hh:00' %}
-        case when regexp_full_match("{{ hour_column }}", '[0-9]{2}:00')
-            then cast(left("{{ hour_column }}", 2) as integer) end as parsed_hour
+        {{ ercot_parse_hour_ending('"' ~ hour_column ~ '"') }} as parsed_hour
         {%- else %}
         {{ ercot_parse_small_integer('"' ~ hour_column ~ '"') }} as parsed_hour
         {%- endif %}

@@ -35,6 +35,13 @@
 {%- endmacro %}
 
 
+{% macro ercot_parse_hour_ending(text) -%}
+    {#- An hour ending written "01:00".."24:00" (two digits, on the hour) as 1..24, or null;
+        the range is checked where the value is used. -#}
+    case when regexp_full_match({{ text }}, '[0-9]{2}:00') then cast(left({{ text }}, 2) as integer) end
+{%- endmacro %}
+
+
 {% macro ercot_calendar(dates, grain_minutes) -%}
     {#- One row per local interval (grain_minutes long) of every delivery date in `dates`
         (a relation or parenthesised query with delivery_date_text, the date as written,

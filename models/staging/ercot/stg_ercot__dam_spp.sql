@@ -24,8 +24,7 @@ parsed as (
 
     select
         lines.*,
-        case when regexp_full_match("Hour Ending", '[0-9]{2}:00')
-            then cast(left("Hour Ending", 2) as integer) end as hour_ending,
+        {{ ercot_parse_hour_ending('"Hour Ending"') }} as hour_ending,
         try_cast("Settlement Point Price" as double) as price
     from lines
 
