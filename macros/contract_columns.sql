@@ -15,3 +15,20 @@
     {%- endif -%}
     {{ return(names) }}
 {%- endmacro %}
+
+{#-
+    Names of a model's columns whose contract entry declares meta.<key> = value, in the
+    contract's order (e.g. the features with meta.grain = origin).
+-#}
+{% macro contract_columns_with(model_name, key, value) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model'
+                and node.name == model_name -%}
+            {%- for column in node.columns.values() if column.meta.get(key) == value -%}
+                {%- do names.append(column.name) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(names) }}
+{%- endmacro %}

@@ -9,6 +9,7 @@ summary         print what the warehouse holds and where it is
 sql             open the DuckDB CLI read-only on a snapshot of the warehouse
 run hourly      the hourly path (score new hours, drift, inference log), one run at a time
 run daily       the daily path (retrain, shadow, promotion), one run at a time
+backtest        replay the daily retraining over history (walk-forward), resumable
 lifecycle       demo: new days with drift, hourly runs, a daily run, a printed summary
 report          static HTML monitoring report with plots (offline)
 docs            dbt docs and Great Expectations Data Docs under one index
@@ -249,64 +250,72 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-SUMMARY_METRICS = ("pr_auc", "roc_auc", "brier", "log_loss", "ece", "ece_quantile",
-                   "precision_at_threshold",
-                   "recall_at_threshold", "alert_rate", "base_rate")
-SUMMARY_PREDICTORS = ("model", "model_uncalibrated", "persistence", "climatology")
+SUMMARY_METRICS = {
+    "classification": ("pr_auc", "roc_auc", "brier", "log_loss", "ece", "ece_quantile",
+                       "precision_at_threshold", "recall_at_threshold", "alert_rate",
+                       "base_rate"),
+    "regression": ("mae", "rmse", "bias", "interval_coverage", "interval_nominal",
+                   "interval_width"),
+}
+SUMMARY_PREDICTORS = {"classification": ("model", "model_uncalibrated", "persistence",
+                                         "climatology"),
+                      "regression": ("model", "persistence", "climatology")}
 
 
 def _print_model_summary(con, names: set[str]) -> None:
-    champion = con.sql(
+    """Per task: its champion, its test metrics beside the baselines, its predictions."""
+    champions = con.sql(
         """
-        select model_version, model_family, calibration_method, threshold, trained_at_utc,
-               test_start_utc, test_end_utc
-        from ml_model_registry where status = 'champion'
-        order by model_version desc limit 1
+        select task, model_version, model_family, coalesce(task_kind, 'classification'),
+               calibration_method, threshold, trained_at_utc, test_start_utc, test_end_utc,
+               training_mode, validation_end_utc
+        from ml_model_registry where status = 'champion' order by task
         """
     ).fetchall()
     print()
-    if not champion:
-        print("Spike-risk model: no champion yet (dbt build --vars '{retrain: true}')")
+    if not champions:
+        print("Models: no champion yet (dbt build --vars '{retrain: true}')")
         return
-    version, family, calibration, threshold, trained_at, test_start, test_end = champion[0]
     (registered,) = con.sql("select count(*) from ml_model_registry").fetchall()[0]
-    alert = f"alert threshold {threshold:.4f}" if threshold is not None else "no threshold"
-    print(f"Spike-risk champion: model_version {version} ({family}, calibration {calibration}, "
-          f"{alert}), trained {trained_at:%Y-%m-%d %H:%M} UTC; "
-          f"{registered} model(s) registered")
-    print(f"Test metrics, all zones, {test_start:%Y-%m-%d} .. {test_end:%Y-%m-%d} "
-          "(ml_model_evaluation; [95 % day-block bootstrap interval]):")
-    rows = con.sql(
-        f"""
-        select metric, predictor, value, ci_low, ci_high
-        from ml_model_evaluation
-        where model_version = {int(version)} and split = 'test' and zone = 'ALL'
-        """
-    ).fetchall()
-    values = {(m, p): (v, lo, hi) for m, p, v, lo, hi in rows}
+    print(f"Models: {registered} registered (ml_model_registry)")
+    for (task, version, family, kind, calibration, threshold, trained_at, test_start,
+         test_end, mode, data_end) in champions:
+        detail = (f"alert threshold {threshold:.4f}" if threshold is not None
+                  else f"{calibration}")
+        print()
+        print(f"Task {task} ({kind}): champion model_version {version} ({family}, {detail}, "
+              f"{mode}, data to {data_end:%Y-%m-%d}), trained {trained_at:%Y-%m-%d %H:%M} UTC")
+        if test_start is None:
+            print("  no test window (a walk-forward model is judged by shadow scoring)")
+        else:
+            print(f"  test metrics, all entities, {test_start:%Y-%m-%d} .. {test_end:%Y-%m-%d}"
+                  " (ml_model_evaluation; [95 % day-block bootstrap interval]):")
+            rows = con.execute(
+                "select metric, predictor, value, ci_low, ci_high from ml_model_evaluation "
+                "where model_version = ? and split = 'test' and entity = 'ALL'", [version]
+            ).fetchall()
+            values = {(m, p): (v, lo, hi) for m, p, v, lo, hi in rows}
 
-    def cell(key: tuple[str, str]) -> str:
-        if key not in values or values[key][0] is None:
-            return "-"
-        v, lo, hi = values[key]
-        return f"{v:.4f}" + (f" [{lo:.4f}, {hi:.4f}]" if lo is not None else "")
+            def cell(key: tuple[str, str], values=values) -> str:
+                if key not in values or values[key][0] is None:
+                    return "-"
+                v, lo, hi = values[key]
+                return f"{v:.4f}" + (f" [{lo:.4f}, {hi:.4f}]" if lo is not None else "")
 
-    table = [(metric, *(cell((metric, p)) for p in SUMMARY_PREDICTORS))
-             for metric in SUMMARY_METRICS]
-    _print_rows(("metric", "model (calibrated)", "model (uncalibrated)", "persistence",
-                 "climatology"), table)
-    for metric in ("pr_auc_minus_persistence", "brier_minus_persistence"):
-        if (metric, "model") in values:
-            print(f"  {metric}: {cell((metric, 'model'))}")
-    if "ml_spike_predictions" in names:
-        predictions = con.sql(
-            """
-            select count(*), count(*) filter (where is_alert), max(target_ts_utc)
-            from ml_spike_predictions
-            """
-        ).fetchall()[0]
-        print(f"Predictions: {predictions[0]:,} rows in ml_spike_predictions, "
-              f"{predictions[1]:,} alerts, last target hour {predictions[2]} UTC")
+            predictors = SUMMARY_PREDICTORS[kind]
+            table = [(metric, *(cell((metric, p)) for p in predictors))
+                     for metric in SUMMARY_METRICS[kind] if (metric, "model") in values]
+            _print_rows(("metric", *predictors), table)
+            for metric in values:
+                if metric[1] == "model" and metric[0].endswith("_minus_persistence"):
+                    print(f"  {metric[0]}: {cell(metric)}")
+        view = con.execute("select models from ml_tasks where task = ?", [task]).fetchall() \
+            if "ml_tasks" in names else []
+        if view and f"ml_{view[0][0]}_predictions" in names:
+            name = f"ml_{view[0][0]}_predictions"
+            count, last = con.sql(f"select count(*), max(target_ts_utc) from {name}"
+                                  ).fetchall()[0]
+            print(f"  predictions: {count:,} rows in {name}, last target hour {last} UTC")
 
 
 def _print_table(relation) -> None:
@@ -514,6 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
                                             f"{DEFAULT_WAREHOUSE})")
     report.add_argument("--out", help="output folder (default: report/ beside the warehouse)")
+    report.add_argument("--task", default="spike_risk",
+                        help="a classification task of var ml_tasks (default: %(default)s)")
     report.set_defaults(handler=_cmd_report)
 
     docs = commands.add_parser(
@@ -524,13 +535,79 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--warehouse", help="DuckDB file")
     docs.add_argument("--out", default="warehouse/docs", help="site folder (default: %(default)s)")
     docs.set_defaults(handler=_cmd_docs)
+
+    backtest = commands.add_parser(
+        "backtest", help="walk-forward backtest of a task: retrain every N days, score the "
+                         "next period",
+        description="Replay the daily path's walk-forward retraining over history: train at "
+                    "each cut on the labelled rows before it, score the period up to the "
+                    "next cut, and write ml_backtest_cuts, ml_backtest_predictions and "
+                    "ml_backtest_metrics to the warehouse. Resumes after its last finished "
+                    "cut when started again with the same settings.")
+    backtest.add_argument("--task", default="spike_risk",
+                          help="a task of var ml_tasks (default: %(default)s)")
+    backtest.add_argument("--start", required=True, help="first cut, a date (YYYY-MM-DD)")
+    backtest.add_argument("--end", required=True, help="last day scored, a date")
+    backtest.add_argument("--every", default="28d",
+                          help="days between cuts, e.g. 28d or 4w (default: %(default)s)")
+    backtest.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
+                                              f"{DEFAULT_WAREHOUSE})")
+    backtest.add_argument("--vars", help="dbt vars as YAML, over dbt_project.yml, e.g. "
+                                         "'{ml_backtest: {trials: 5}}'")
+    backtest.add_argument("--fresh", action="store_true",
+                          help="redo every cut instead of resuming")
+    backtest.add_argument("--quiet", action="store_true", help="no progress bar")
+    backtest.set_defaults(handler=_cmd_backtest)
     return parser
+
+
+def project_vars(overrides: str | None = None) -> dict[str, object]:
+    """dbt_project.yml's vars with --vars (YAML) on top, as dbt applies them."""
+    import yaml
+
+    project_dir = Path(os.environ.get("DBT_PROJECT_DIR", Path(__file__).resolve().parents[1]))
+    values = dict(yaml.safe_load((project_dir / "dbt_project.yml").read_text())["vars"])
+    if overrides:
+        given = yaml.safe_load(overrides)
+        if not isinstance(given, dict):
+            raise CliError(f"--vars must be a YAML mapping, got {overrides!r}")
+        values.update(given)
+    return values
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from python_ml.ops.runs import WarehouseBusy
+    from python_ml.training import backtest
+
+    values = project_vars(args.vars)
+    tasks = values.get("ml_tasks") or {}
+    if args.task not in tasks:
+        raise CliError(f"--task {args.task}: not a task of var ml_tasks ({', '.join(tasks)})")
+    try:
+        spec = backtest.BacktestSpec(args.task, pd.Timestamp(args.start), pd.Timestamp(args.end),
+                                     backtest.parse_every(args.every))
+        spec.cuts()
+        config = backtest.backtest_config(values["ml_training"], values.get("ml_backtest"))
+        result = backtest.run_backtest(warehouse_path(args.warehouse), spec, tasks[args.task],
+                                       config, progress=not args.quiet, fresh=args.fresh)
+    except (ValueError, FileNotFoundError, WarehouseBusy) as error:
+        raise CliError(str(error)) from None
+    from python_ml.training.tasks import Task
+
+    print(backtest.summary_table(Task.from_config(args.task, tasks[args.task]),
+                                 result.metrics))
+    print(f"backtest {result.backtest_id}: {result.cuts} cuts ({result.cuts_run} run now) in "
+          f"{result.seconds:.0f} s; tables ml_backtest_cuts, ml_backtest_predictions, "
+          f"ml_backtest_metrics (where backtest_id = '{result.backtest_id}')")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import yaml
 
-    from python_ml import runs
+    from python_ml.ops import runs
 
     dbt_vars = yaml.safe_load(args.vars) if args.vars else {}
     if not isinstance(dbt_vars, dict):
@@ -539,12 +616,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from python_ml import report
+    from python_ml.ops import report
 
     warehouse = warehouse_path(args.warehouse)
     out = Path(args.out) if args.out else warehouse.parent / "report"
     try:
-        page = report.build_report(warehouse, out)
+        page = report.build_report(warehouse, out, args.task)
     except FileNotFoundError as error:
         raise CliError(str(error)) from error
     print(f"report written: {page} (open it in a browser; it loads nothing from the network)")
@@ -552,7 +629,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_lifecycle(args: argparse.Namespace) -> int:
-    from python_ml import lifecycle_demo
+    from python_ml.ops import lifecycle_demo
 
     spec = lifecycle_demo.LifecycleSpec(
         source_warehouse=warehouse_path(args.warehouse), source_raw=Path(args.raw_dir),
@@ -565,7 +642,7 @@ def _cmd_lifecycle(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from python_ml import docs
+    from python_ml.ops import docs
 
     project_dir = Path(os.environ.get("DBT_PROJECT_DIR", Path.cwd()))
     try:

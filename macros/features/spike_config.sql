@@ -59,14 +59,21 @@
 {%- endmacro %}
 
 {% macro spike_definition_json() -%}
-    {#- The vars that define what the spike mart's rows contain, as canonical JSON. -#}
-    {%- set names = ['spike_forecast_origin', 'spike_availability', 'spike_price_lags_hours',
-        'spike_windows_hours', 'spike_origin_series', 'spike_ramps_hours', 'spike_rule',
-        'spike_split', 'spike_standardized_features'] -%}
+    {{ return(mart_definition_json('fct_spike_features')) }}
+{%- endmacro %}
+
+{% macro mart_definition_json(mart_name) -%}
+    {#- The vars that define what a mart's rows contain (its meta.definition_vars), as
+        canonical JSON. -#}
     {%- set definition = {} -%}
-    {%- for name in names -%}
-        {%- do definition.update({name: var(name)}) -%}
-    {%- endfor -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model'
+                and node.name == mart_name -%}
+            {%- for name in node.config.meta.get('definition_vars', []) -%}
+                {%- do definition.update({name: var(name)}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
     {{ return(tojson(definition, sort_keys=true)) }}
 {%- endmacro %}
 
@@ -85,7 +92,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set result = run_query("select definition_json from " ~ record
-        ~ " order by schema_version desc limit 1") -%}
+        ~ " where model_name = 'fct_spike_features' order by schema_version desc limit 1") -%}
     {%- set recorded = result.columns[0].values() | first if result.rows | length else none -%}
     {%- if recorded is not none and recorded != spike_definition_json() -%}
         {{ exceptions.raise_compiler_error(

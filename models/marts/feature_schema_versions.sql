@@ -1,28 +1,41 @@
--- The feature mart's schema as built (ordered column names and types, from the
--- warehouse) with each column's role (from the contract YAML's meta.role), a stable hash
--- of it, and the vars that define the mart's rows (spike_definition_json). Append-only:
--- a build adds a row only when the schema or the definition is new; --full-refresh
--- leaves this history alone (full_refresh=false).
+-- The schema of every feature mart a task of var ml_tasks learns from, as built (ordered
+-- column names and types, from the warehouse), with each column's role and metadata from
+-- the contract YAML's meta (role: key, feature or label; key: entity, target_time or
+-- origin_time; lag_of and lag_hours; grain; split), a stable hash of names, types and
+-- roles, and the vars that define the mart's rows (the mart's meta.definition_vars).
+-- Append-only: a build adds a row per mart only when its schema, metadata or definition is
+-- new; --full-refresh leaves this history alone (full_refresh=false).
 {{ config(materialized='incremental', on_schema_change='append_new_columns',
           full_refresh=false, tags=['features']) }}
 {#- a history recorded before definitions were recorded has no definition_hash yet -#}
 {%- set recorded_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list
     if execute and is_incremental() else [] %}
-{%- set mart = ref('fct_spike_features') %}
-{%- set roles = {} %}
-{%- if execute %}
-    {%- for node in graph.nodes.values() %}
-        {%- if node.resource_type == 'model' and node.name == 'fct_spike_features' %}
-            {%- for column in node.columns.values() %}
-                {%- do roles.update({column.name: column.meta.get('role')}) %}
-            {%- endfor %}
-        {%- endif %}
-    {%- endfor %}
-{%- endif %}
+{%- set marts = [] %}
+{%- for task in var('ml_tasks').values() if task['mart'] not in marts %}
+    {%- do marts.append(task['mart']) %}
+{%- endfor %}
+{%- set meta_keys = ['key', 'lag_of', 'lag_hours', 'grain', 'split'] %}
 
 with
 
-built as (
+{%- for mart_name in marts %}
+{%- set mart = ref(mart_name) %}
+{%- set declared = [] %}
+{%- if execute %}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model'
+            and node.name == mart_name %}
+        {%- for column in node.columns.values() %}
+            {%- set meta = {} %}
+            {%- for key in meta_keys if column.meta.get(key) is not none %}
+                {%- do meta.update({key: column.meta[key]}) %}
+            {%- endfor %}
+            {%- do declared.append((column.name, column.meta.get('role') or '',
+                tojson(meta, sort_keys=true))) %}
+        {%- endfor %}
+    {%- endfor %}
+{%- endif %}
+
+built_{{ loop.index }} as (
 
     select column_name, lower(data_type) as data_type, ordinal_position
     from information_schema.columns
@@ -32,70 +45,76 @@ built as (
 
 ),
 
-declared_roles as (
+declared_{{ loop.index }} as (
 
     select * from (values
-        {%- for name, role in roles.items() %}
-        ('{{ name }}', '{{ role or "" }}'){{ "," if not loop.last }}
+        {%- for name, role, meta in declared %}
+        ('{{ name }}', '{{ role }}', '{{ meta }}'){{ "," if not loop.last }}
+        {%- else %}
+        ('', '', '{}')
         {%- endfor %}
-    ) as declared(column_name, role)
+    ) as declared(column_name, role, meta_json)
 
 ),
 
-described as (
+described_{{ loop.index }} as (
 
     select
         built.column_name,
         built.data_type,
         built.ordinal_position,
         case
-            when declared_roles.role in ('key', 'feature', 'label') then declared_roles.role
-            else error('fct_spike_features, column ' || built.column_name
+            when declared.role in ('key', 'feature', 'label') then declared.role
+            else error('{{ mart_name }}, column ' || built.column_name
                 || ': meta.role must be key, feature or label [rule: column_role]')
-        end as role
-    from built
-    left join declared_roles on built.column_name = declared_roles.column_name
+        end as role,
+        coalesce(declared.meta_json, '{}') as meta_json
+    from built_{{ loop.index }} as built
+    left join declared_{{ loop.index }} as declared
+        on built.column_name = declared.column_name
 
 ),
 
-schema_now as (
+schema_{{ loop.index }} as (
 
     select
-        'fct_spike_features' as model_name,
+        '{{ mart_name }}' as model_name,
         sha256(string_agg(column_name || ':' || data_type || ':' || role, ','
             order by ordinal_position)) as schema_hash,
-        to_json(list({'name': column_name, 'data_type': data_type, 'role': role}
-            order by ordinal_position)) as columns_json,
+        to_json(list({'name': column_name, 'data_type': data_type, 'role': role,
+            'meta': json(meta_json)} order by ordinal_position)) as columns_json,
         list(column_name order by ordinal_position) filter (where role = 'feature')
             as feature_columns,
         list(column_name order by ordinal_position) filter (where role = 'label')
             as label_columns,
         list(column_name order by ordinal_position) filter (where role = 'key')
-            as key_columns
-    from described
+            as key_columns,
+        '{{ mart_definition_json(mart_name) }}' as definition_json,
+        sha256('{{ mart_definition_json(mart_name) }}') as definition_hash
+    from described_{{ loop.index }}
 
 ),
+{%- endfor %}
 
 recorded as (
 
-    select
-        schema_now.*,
-        '{{ spike_definition_json() }}' as definition_json,
-        sha256('{{ spike_definition_json() }}') as definition_hash
-    from schema_now
+    {%- for mart_name in marts %}
+    select * from schema_{{ loop.index }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 
 )
 
 select
     recorded.model_name,
     {%- if is_incremental() %}
-    coalesce((select max(schema_version) from {{ this }}
-              where model_name = recorded.model_name), 0) + 1 as schema_version,
+    coalesce((select max(schema_version) from {{ this }} as previous
+              where previous.model_name = recorded.model_name), 0) + 1 as schema_version,
     {%- else %}
     1 as schema_version,
     {%- endif %}
     recorded.schema_hash,
-    recorded.columns_json,
+    cast(recorded.columns_json as varchar) as columns_json,
     recorded.feature_columns,
     recorded.label_columns,
     recorded.key_columns,
@@ -109,11 +128,13 @@ where not exists (
     select 1 from {{ this }} as previous
     where previous.model_name = recorded.model_name
       and previous.schema_hash = recorded.schema_hash
+      and previous.columns_json = cast(recorded.columns_json as varchar)
       {%- if 'definition_hash' in recorded_columns %}
       and previous.definition_hash = recorded.definition_hash
       {%- else %}
       and false
       {%- endif %}
-      and previous.schema_version = (select max(schema_version) from {{ this }})
+      and previous.schema_version = (select max(schema_version) from {{ this }} as latest
+                                     where latest.model_name = recorded.model_name)
 )
 {%- endif %}

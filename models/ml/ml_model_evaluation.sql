@@ -1,7 +1,8 @@
--- Every registered model's metrics in long format, beside the naive baselines scored on the
--- same rows: split (validation, test), zone ('ALL' = pooled), predictor (model = calibrated,
--- model_uncalibrated, climatology, persistence), metric, value and, on the test split, the
--- 95 % day-block bootstrap interval. Unpacked from the evaluation each training run stores.
+-- Every registered model's metrics (every task) in long format, beside the naive baselines
+-- scored on the same rows: split (validation, test), entity (zone, settlement point; 'ALL'
+-- = pooled), predictor (model = as served, model_uncalibrated, climatology, persistence),
+-- metric, value and, on the test split, the 95 % day-block bootstrap interval. Unpacked
+-- from the evaluation each training run stores.
 {{ config(materialized='table') }}
 
 with
@@ -12,10 +13,12 @@ runs as (
         model_version,
         task,
         model_family,
-        unnest(from_json(evaluation_json, '[{"split": "VARCHAR", "zone": "VARCHAR",
+        -- rows of release 0.1 name the entity "zone"
+        unnest(from_json(evaluation_json, '[{"split": "VARCHAR", "entity": "VARCHAR",
+            "zone": "VARCHAR",
             "predictor": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE",
             "ci_low": "DOUBLE", "ci_high": "DOUBLE"}]')) as row
-    from {{ ref('ml_spike_training_runs') }}
+    from {{ ref('ml_training_runs') }}
 
 )
 
@@ -24,7 +27,7 @@ select
     cast(task as varchar) as task,
     cast(model_family as varchar) as model_family,
     cast(row.split as varchar) as split,
-    cast(row.zone as varchar) as zone,
+    cast(coalesce(row.entity, row.zone) as varchar) as entity,
     cast(row.predictor as varchar) as predictor,
     cast(row.metric as varchar) as metric,
     cast(row.value as double) as value,

@@ -1,6 +1,6 @@
--- The model registry as users read it: one row per trained model, append-only across runs
--- (rows come from the Python model ml_spike_training_runs; this view gives them a contract).
--- status is current, derived from the promotions log (ml_model_status), never stored.
+-- The model registry of every task as users read it: one row per trained model, append-only
+-- across runs (rows come from the Python model ml_training_runs; this view gives them a
+-- contract). status is current, derived from the promotions log (ml_model_status).
 {{ config(materialized='view') }}
 
 select
@@ -34,7 +34,9 @@ select
     cast(model_artifact as varchar) as model_artifact,
     model_artifact is not null as artifact_retained,
     cast(evaluation_json as varchar) as evaluation_json,
-    cast(drift_reference_json as varchar) as drift_reference_json
-from {{ ref('ml_spike_training_runs') }} as runs
+    cast(drift_reference_json as varchar) as drift_reference_json,
+    cast(coalesce(training_mode, 'fixed_split') as varchar) as training_mode,
+    cast(coalesce(task_kind, 'classification') as varchar) as task_kind
+from {{ ref('ml_training_runs') }} as runs
 left join {{ ref('ml_model_status') }} as status
     on runs.model_version = status.model_version

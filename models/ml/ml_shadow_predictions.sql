@@ -1,7 +1,5 @@
--- Challengers' shadow predictions (rows from the Python model ml_shadow_scores): the same
--- rows and columns as ml_spike_predictions, never served.
-{{ config(materialized='view') }}
-
-select
-    {{ prediction_columns() }}
-from {{ ref('ml_shadow_scores') }}
+-- Challengers' shadow predictions of every task (ml_predictions where role = challenger):
+-- scored on the rows their champion scored, never served.
+select * exclude (role)
+from {{ ref('ml_predictions') }}
+where role = 'challenger'

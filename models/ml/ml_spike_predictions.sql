@@ -1,7 +1,4 @@
--- The champion's spike-risk predictions as users read them (rows from the Python model
--- ml_spike_scores, which appends each key once per model version).
-{{ config(materialized='view') }}
-
-select
-    {{ prediction_columns() }}
+-- Task spike_risk: the champion's calibrated spike probabilities and alerts, as users read
+-- them (rows from the Python model ml_spike_scores, appended once per key and model version).
+select {{ task_prediction_columns('spike_risk') }}
 from {{ ref('ml_spike_scores') }}

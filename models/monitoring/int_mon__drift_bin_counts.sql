@@ -1,74 +1,78 @@
--- Rows scored per model, zone, day and reference bin: every feature of fct_spike_features
--- (meta.role feature in its contract) and the calibrated score, for the rows each model
+-- Rows scored per task, model, entity, day and reference bin: every feature of the task's
+-- mart (meta.role feature in its contract) and the served score, for the rows each model
 -- scored (the champion's and the challengers'), binned by the model's own reference.
--- A feature with one value per forecast origin (grain origin) is counted once per origin,
--- on its first target hour, not 24 times: 24 copies of one value are one observation.
--- Features in var drift.skip_features are not monitored.
+-- A feature with one value per forecast origin (meta.grain origin) is counted once per
+-- origin, on its first target hour, not 24 times: 24 copies of one value are one
+-- observation. Features in var drift.skip_features are not monitored.
 {{ config(materialized='table') }}
-{%- set features = contract_columns('fct_spike_features', 'feature')
-    | reject('in', var('drift')['skip_features']) | list %}
-{%- set origin_anchored = spike_origin_anchored_features() %}
+{%- set tasks = var('ml_tasks') %}
 
 with
 
-predictions as (
-
-    select model_version, zone, target_ts_utc, forecast_origin_ts_utc, spike_probability
-    from {{ ref('ml_spike_scores') }}
-    union all
-    -- a promoted challenger scored its rows twice (shadow, then champion): count them once
-    select model_version, zone, target_ts_utc, forecast_origin_ts_utc, spike_probability
-    from {{ ref('ml_shadow_scores') }} as shadow
-    where not exists (
-        select 1 from {{ ref('ml_spike_scores') }} as served
-        where served.model_version = shadow.model_version
-          and served.zone = shadow.zone
-          and served.target_ts_utc = shadow.target_ts_utc)
-
-),
-
 scored as (
 
+    -- a promoted challenger scored its rows twice (shadow, then champion): count them once
     select
-        *,
+        task,
+        model_version,
+        entity,
+        target_ts_utc,
+        forecast_origin_ts_utc,
+        score,
         target_ts_utc = min(target_ts_utc) over (
-            partition by model_version, zone, forecast_origin_ts_utc) as first_of_origin
-    from predictions
+            partition by task, model_version, entity, forecast_origin_ts_utc
+        ) as first_of_origin
+    from {{ ref('ml_predictions') }}
+    qualify row_number() over (
+        partition by task, model_version, entity, target_ts_utc
+        order by case role when 'champion' then 0 else 1 end
+    ) = 1
 
 ),
 
 reference as (
 
-    select model_version, zone, kind, feature, bin, lower_edge, upper_edge
+    select model_version, entity, kind, feature, bin, lower_edge, upper_edge
     from {{ ref('mon_drift_reference') }}
 
 ),
 
 feature_values as (
 
+    {%- for name, task in tasks.items() %}
+    {%- set mart = task['mart'] %}
+    {%- set features = contract_columns(mart, 'feature')
+        | reject('in', var('drift')['skip_features']) | list %}
+    {%- set origin_anchored = contract_columns_with(mart, 'grain', 'origin') %}
     select
+        scored.task,
         scored.model_version,
-        scored.zone,
+        scored.entity,
         cast(scored.target_ts_utc as date) as scored_date,
         'feature' as kind,
         names.feature,
         names.grain,
         case names.feature
-            {%- for name in features %}
-            when '{{ name }}' then cast(mart.{{ name }} as double)
+            {%- for feature in features %}
+            when '{{ feature }}' then cast(mart.{{ feature }} as double)
             {%- endfor %}
         end as value
     from scored
-    inner join {{ ref('fct_spike_features') }} as mart
-        on scored.zone = mart.zone
-        and scored.target_ts_utc = mart.target_ts_utc
+    inner join {{ ref(mart) }} as mart
+        on scored.entity = cast(mart.{{ contract_key(mart, 'entity') }} as varchar)
+        and scored.target_ts_utc = mart.{{ contract_key(mart, 'target_time') }}
     cross join (values
-        {%- for name in features %}
-        ('{{ name }}', '{{ "origin" if name in origin_anchored else "target" }}')
+        {%- for feature in features %}
+        ('{{ feature }}', '{{ "origin" if feature in origin_anchored else "target" }}')
         {{- "," if not loop.last }}
+        {%- else %}
+        ('', 'target')
         {%- endfor %}
     ) as names(feature, grain)
-    where names.grain = 'target' or scored.first_of_origin
+    where scored.task = '{{ name }}'
+      and (names.grain = 'target' or scored.first_of_origin)
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 
 ),
 
@@ -77,13 +81,18 @@ all_values as (
     select * from feature_values
     union all
     select
+        task,
         model_version,
-        zone,
+        entity,
         cast(target_ts_utc as date) as scored_date,
         'prediction' as kind,
-        'spike_probability' as feature,
+        case task
+            {%- for name, task in tasks.items() %}
+            when '{{ name }}' then '{{ task["score_column"] }}'
+            {%- endfor %}
+        end as feature,
         'target' as grain,
-        spike_probability as value
+        score as value
     from scored
 
 ),
@@ -94,7 +103,7 @@ binned as (
     from all_values
     inner join reference
         on all_values.model_version = reference.model_version
-        and all_values.zone = reference.zone
+        and all_values.entity = reference.entity
         and all_values.kind = reference.kind
         and all_values.feature = reference.feature
         and reference.bin > 0
@@ -106,7 +115,7 @@ binned as (
     from all_values
     inner join reference
         on all_values.model_version = reference.model_version
-        and all_values.zone = reference.zone
+        and all_values.entity = reference.entity
         and all_values.kind = reference.kind
         and all_values.feature = reference.feature
         and reference.bin = 0
@@ -115,8 +124,9 @@ binned as (
 )
 
 select
+    task,
     model_version,
-    zone,
+    entity,
     kind,
     feature,
     grain,
@@ -124,4 +134,4 @@ select
     bin,
     count(*) as rows_in_bin
 from binned
-group by model_version, zone, kind, feature, grain, scored_date, bin
+group by task, model_version, entity, kind, feature, grain, scored_date, bin

@@ -1,4 +1,4 @@
--- Population Stability Index per model, zone, kind (feature or prediction), feature and
+-- Population Stability Index per task, model, entity, kind (feature or prediction), feature and
 -- day: the rows scored in a trailing window ending that day against the model's reference
 -- bins (mon_drift_reference), empty bins counted as var drift.epsilon. The window is
 -- var drift.window_days for hourly values and the score, var drift.origin_window_days for
@@ -21,14 +21,15 @@ counts as (
 
 reference as (
 
-    select model_version, zone, kind, feature, bin, expected_share, reference_rows
+    select model_version, entity, kind, feature, bin, expected_share, reference_rows
     from {{ ref('mon_drift_reference') }}
 
 ),
 
 days as (
 
-    select distinct model_version, zone, kind, feature, grain, scored_date as drift_date
+    select distinct task, model_version, entity, kind, feature, grain,
+        scored_date as drift_date
     from counts
 
 ),
@@ -36,8 +37,9 @@ days as (
 windowed as (
 
     select
+        days.task,
         days.model_version,
-        days.zone,
+        days.entity,
         days.kind,
         days.feature,
         days.grain,
@@ -47,32 +49,33 @@ windowed as (
     from days
     inner join counts
         on days.model_version = counts.model_version
-        and days.zone = counts.zone
+        and days.entity = counts.entity
         and days.kind = counts.kind
         and days.feature = counts.feature
         and counts.scored_date <= days.drift_date
         and counts.scored_date > days.drift_date - case days.grain
             when 'origin' then {{ drift['origin_window_days'] }}
             else {{ drift['window_days'] }} end
-    group by days.model_version, days.zone, days.kind, days.feature, days.grain,
+    group by days.task, days.model_version, days.entity, days.kind, days.feature, days.grain,
         days.drift_date, counts.bin
 
 ),
 
 totals as (
 
-    select model_version, zone, kind, feature, grain, drift_date,
+    select task, model_version, entity, kind, feature, grain, drift_date,
         sum(rows_in_bin) as window_rows
     from windowed
-    group by model_version, zone, kind, feature, grain, drift_date
+    group by task, model_version, entity, kind, feature, grain, drift_date
 
 ),
 
 shares as (
 
     select
+        totals.task,
         totals.model_version,
-        totals.zone,
+        totals.entity,
         totals.kind,
         totals.feature,
         totals.grain,
@@ -85,12 +88,12 @@ shares as (
     from totals
     inner join reference
         on totals.model_version = reference.model_version
-        and totals.zone = reference.zone
+        and totals.entity = reference.entity
         and totals.kind = reference.kind
         and totals.feature = reference.feature
     left join windowed
         on totals.model_version = windowed.model_version
-        and totals.zone = windowed.zone
+        and totals.entity = windowed.entity
         and totals.kind = windowed.kind
         and totals.feature = windowed.feature
         and totals.drift_date = windowed.drift_date
@@ -101,8 +104,9 @@ shares as (
 psi as (
 
     select
+        task,
         model_version,
-        zone,
+        entity,
         kind,
         feature,
         grain,
@@ -115,13 +119,14 @@ psi as (
         sum({{ psi_term('actual_share', 'expected_share', drift['epsilon']) }} order by bin)
             as psi
     from shares
-    group by model_version, zone, kind, feature, grain, drift_date
+    group by task, model_version, entity, kind, feature, grain, drift_date
 
 )
 
 select
+    cast(task as varchar) as task,
     cast(model_version as bigint) as model_version,
-    cast(zone as varchar) as zone,
+    cast(entity as varchar) as entity,
     cast(kind as varchar) as kind,
     cast(feature as varchar) as feature,
     cast(grain as varchar) as grain,

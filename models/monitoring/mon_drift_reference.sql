@@ -1,4 +1,4 @@
--- Every registered model's drift reference in long format: per zone, kind (feature or
+-- Every registered model's drift reference in long format: per entity, kind (feature or
 -- prediction) and feature, the bins fixed at training (bin 0 = missing; bin b covers
 -- (lower_edge, upper_edge], open where null) and the share of reference rows in each.
 {{ config(materialized='table') }}
@@ -10,17 +10,19 @@ runs as (
     select
         model_version,
         task,
-        unnest(from_json(drift_reference_json, '[{"zone": "VARCHAR", "kind": "VARCHAR",
+        -- references of release 0.1 name the entity "zone"
+        unnest(from_json(drift_reference_json, '[{"entity": "VARCHAR", "zone": "VARCHAR",
+            "kind": "VARCHAR",
             "feature": "VARCHAR", "bin": "INTEGER", "lower": "DOUBLE", "upper": "DOUBLE",
             "expected_share": "DOUBLE", "reference_rows": "BIGINT"}]')) as ref
-    from {{ ref('ml_spike_training_runs') }}
+    from {{ ref('ml_training_runs') }}
 
 )
 
 select
     cast(model_version as bigint) as model_version,
     cast(task as varchar) as task,
-    cast(ref.zone as varchar) as zone,
+    cast(coalesce(ref.entity, ref.zone) as varchar) as entity,
     cast(ref.kind as varchar) as kind,
     cast(ref.feature as varchar) as feature,
     cast(ref.bin as integer) as bin,

@@ -1,20 +1,9 @@
-# Runs the Great Expectations suite expectations/fct_spike_features.json on fct_spike_features and appends one
-# result row per expectation (python_ml.quality.quality_job). The dbt test
+# Runs the Great Expectations suite expectations/fct_spike_features.json on fct_spike_features and appends
+# one result row per expectation (python_ml.data.quality.quality_job). The dbt test
 # expectations_passed on this model stops everything downstream when one fails.
-from datetime import UTC, datetime
-
-import pandas as pd
-
-from python_ml import jobs, quality
+from python_ml import dbt_models
 
 
 def model(dbt, session):
-    # append_new_columns: a warehouse from an earlier release gains new columns (null in
-    # its old rows) instead of dropping them
-    dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False,
-               on_schema_change="append_new_columns")
-    frame = dbt.ref("fct_spike_features").df()
-    parameters = jobs.settings(dbt.config.get("dq_parameters"))
-    return quality.quality_job("fct_spike_features", frame, parameters, jobs.invocation_id(),
-                               pd.Timestamp(datetime.now(UTC)).tz_localize(None),
-                               quality.last_run(session, dbt.this, dbt.is_incremental))
+    return dbt_models.quality_results(dbt, session, "fct_spike_features",
+                                      dbt.ref("fct_spike_features"), dbt.config.get("dq_parameters"))

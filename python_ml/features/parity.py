@@ -1,8 +1,14 @@
-"""Train-serve parity: a scoring frame must look like the frame the model was trained on.
+"""Train-serve parity: a scoring frame must have the layout the model was trained on.
 
-The model's registry row carries its ordered feature list with each column's kind and value
-domain (`describe_features` on the training frame). `check_parity` compares a scoring frame
-against it and raises `ParityError` listing every mismatch as column, rule, expected, got.
+The model's registry row carries its ordered feature list with each column's kind and
+training range (`describe_features` on the training frame). `check_parity` compares a
+scoring frame against it. Breaks raise `ParityError`, listing every mismatch as column,
+rule, expected, got: a missing column, another order, another kind, a column that was
+always present in training arriving entirely null, an infinite value. Values outside the
+training range are news, not breaks (a 3,000 EUR/MWh hour in 2022 after training on
+2019): they are scored, and the returned `RangeReport` says, per row, how many features
+were out of range and which. Values outside physical bounds are the data-quality suites'
+job, which run before any scoring and name the file, column and row.
 """
 
 from __future__ import annotations
@@ -12,14 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-# A numeric feature may leave its training range by this many times its scale (the larger of
-# the range's width and its largest magnitude) on either side: new extremes are normal (2022's
-# prices were four times 2019's), a unit error such as kW for MW or a sentinel such as 1e9 is not.
-RANGE_SLACK = 10.0
-# Integer features get a range too, not a set of seen values: a training window of three
-# months has seen three values of `month`, and the next month is not an error. Exact bounds
-# (hour_of_day in 0..23) are the mart's dbt tests' job, which run before any scoring.
 
 
 def column_kind(series: pd.Series) -> str:
@@ -69,16 +67,28 @@ class ParityError(ValueError):
         super().__init__("\n".join([head, *map(str, self.mismatches)]))
 
 
+@dataclass(frozen=True)
+class RangeReport:
+    """Per scored row: the features whose value lies outside the model's training range."""
+
+    counts: np.ndarray          # int, one per row
+    names: list[str | None]     # comma-separated feature names per row, None when in range
+    per_feature: dict[str, int]  # rows out of range, per feature (features with any)
+
+    @property
+    def rows_out_of_range(self) -> int:
+        return int((self.counts > 0).sum())
+
+
 def _sample(values: np.ndarray, limit: int = 5) -> str:
     shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:limit])
     return f"[{shown}{', ...' if len(values) > limit else ''}]"
 
 
 def check_parity(frame: pd.DataFrame, registered: Sequence[Mapping[str, object]],
-                 context: str = "") -> None:
-    """Raise ParityError unless `frame`'s feature columns match the registered list:
-    same names in the same order, same kinds, values inside the registered domains, and no
-    column that was always present in training arriving entirely null."""
+                 context: str = "") -> RangeReport:
+    """Raise ParityError on a break (see the module docstring); otherwise return which
+    rows carry values outside the training range."""
     expected_names = [str(entry["name"]) for entry in registered]
     got_names = [c for c in frame.columns if c in set(expected_names)]
     mismatches: list[Mismatch] = []
@@ -91,6 +101,7 @@ def check_parity(frame: pd.DataFrame, registered: Sequence[Mapping[str, object]]
                 mismatches.append(Mismatch(want, "column order",
                                            f"position {position}", f"{got!r} there"))
                 break
+    outside: dict[str, np.ndarray] = {}
     for entry in registered:
         name = str(entry["name"])
         if name not in frame.columns:
@@ -101,21 +112,31 @@ def check_parity(frame: pd.DataFrame, registered: Sequence[Mapping[str, object]]
             mismatches.append(Mismatch(name, "dtype", str(entry["kind"]),
                                        f"{kind} ({series.dtype})"))
             continue
-        values = series.dropna()
-        if entry.get("always_present") and len(series) and values.empty:
+        if entry.get("always_present") and len(series) and series.isna().all():
             mismatches.append(Mismatch(name, "all values null", "values (never null in "
                                        "training)", f"{len(series)} nulls"))
             continue
-        if "min" in entry and len(values):
-            low, high = float(entry["min"]), float(entry["max"])  # type: ignore[arg-type]
-            slack = RANGE_SLACK * max(high - low, abs(high), abs(low), 1e-9)
-            numbers = values.to_numpy(dtype="float64")
-            outside = numbers[(numbers < low - slack) | (numbers > high + slack)
-                              | ~np.isfinite(numbers)]
-            if len(outside):
-                mismatches.append(Mismatch(
-                    name, "value range", f"within [{low - slack:.6g}, {high + slack:.6g}] "
-                    f"(training [{low:.6g}, {high:.6g}])",
-                    f"{len(outside)} value(s) outside, e.g. {_sample(outside)}"))
+        if "min" not in entry or not len(series):
+            continue
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        infinite = np.isinf(numbers)
+        if infinite.any():
+            mismatches.append(Mismatch(name, "finite values", "finite numbers",
+                                       f"{int(infinite.sum())} infinite, e.g. "
+                                       f"{_sample(numbers[infinite])}"))
+            continue
+        low, high = float(entry["min"]), float(entry["max"])  # type: ignore[arg-type]
+        beyond = (numbers < low) | (numbers > high)  # NaN compares False: missing is not news
+        if beyond.any():
+            outside[name] = beyond
     if mismatches:
         raise ParityError(mismatches, context)
+    counts = np.zeros(len(frame), dtype=np.int64)
+    for mask in outside.values():
+        counts += mask
+    names: list[str | None] = [None] * len(frame)
+    if outside:
+        order = [n for n in expected_names if n in outside]
+        for row in np.flatnonzero(counts):
+            names[row] = ",".join(n for n in order if outside[n][row])
+    return RangeReport(counts, names, {n: int(m.sum()) for n, m in outside.items()})

@@ -16,8 +16,8 @@ import numpy as np
 import optuna
 import xgboost as xgb
 
-from python_ml.training.data import Task
 from python_ml.training.metrics import average_precision
+from python_ml.training.tasks import Task
 
 # called with (iteration, value of the early-stopping metric); may raise optuna.TrialPruned
 Reporter = Callable[[int, float], None]
@@ -29,6 +29,7 @@ class FitSettings:
     max_rounds: int = 1000
     early_stopping_rounds: int = 50
     seed: int = 42
+    # threads per fit; a process pool of n workers gives each max(1, cores // n)
     threads: int = 2
 
 
@@ -48,6 +49,13 @@ class LightGBMModel:
 
     def __post_init__(self) -> None:
         self._booster = lgb.Booster(model_str=self.model_text)
+
+    def __getstate__(self) -> dict[str, object]:
+        # the text is the model: a process pool ships it, not the native booster
+        return {"model_text": self.model_text, "feature_names": self.feature_names}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["model_text"], state["feature_names"])  # type: ignore[misc]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self._booster.predict(x, num_threads=2), dtype=float)
@@ -71,6 +79,13 @@ class XGBoostModel:
         self._booster = xgb.Booster()
         self._booster.load_model(bytearray(self.model_text.encode()))
         self._booster.set_param({"nthread": 2})
+
+    def __getstate__(self) -> dict[str, object]:
+        # the text is the model: a process pool ships it, not the native booster
+        return {"model_text": self.model_text, "feature_names": self.feature_names}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["model_text"], state["feature_names"])  # type: ignore[misc]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         matrix = xgb.DMatrix(x, feature_names=list(self.feature_names), missing=np.nan)
@@ -124,9 +139,11 @@ class LightGBMFamily:
     def fit(self, task: Task, params: dict[str, object], names: Sequence[str],
             x_fit: np.ndarray, y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray,
             settings: FitSettings, report: Reporter | None = None) -> LightGBMModel:
+        l1 = task.tuning_metric == "mae"
         full = {
-            "objective": "binary" if task.kind == "classification" else "regression",
-            "metric": "None" if task.kind == "classification" else "rmse",
+            "objective": ("binary" if task.kind == "classification"
+                          else "regression_l1" if l1 else "regression"),
+            "metric": "None" if task.kind == "classification" else "l1" if l1 else "rmse",
             "bagging_freq": 1, "verbosity": -1, "seed": settings.seed,
             "deterministic": True, "force_col_wise": True, "num_threads": settings.threads,
             **params,
@@ -182,8 +199,10 @@ class XGBoostFamily:
             x_fit: np.ndarray, y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray,
             settings: FitSettings, report: Reporter | None = None) -> XGBoostModel:
         classification = task.kind == "classification"
+        l1 = task.tuning_metric == "mae"
         full = {
-            "objective": "binary:logistic" if classification else "reg:squarederror",
+            "objective": ("binary:logistic" if classification
+                          else "reg:absoluteerror" if l1 else "reg:squarederror"),
             "tree_method": "hist", "seed": settings.seed, "nthread": settings.threads,
             **params,
         }
@@ -191,7 +210,7 @@ class XGBoostFamily:
             full["disable_default_eval_metric"] = 1
         else:
             full.pop("scale_pos_weight", None)
-            full["eval_metric"] = "rmse"
+            full["eval_metric"] = "mae" if l1 else "rmse"
         fit_matrix = xgb.DMatrix(x_fit, label=y_fit, feature_names=list(names), missing=np.nan)
         stop_matrix = xgb.DMatrix(x_stop, label=y_stop, feature_names=list(names),
                                   missing=np.nan)

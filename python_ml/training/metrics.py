@@ -102,16 +102,43 @@ def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> di
     }
 
 
-def regression_metrics(y: np.ndarray, prediction: np.ndarray,
-                       threshold: float | None = None) -> dict[str, float]:
-    """The regression metric set (`threshold` is accepted for a uniform signature, unused)."""
-    error = np.asarray(prediction, dtype=float) - np.asarray(y, dtype=float)
-    return {
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": float(np.sqrt(np.mean(error**2))),
-        "bias": float(np.mean(error)),
+def pinball_loss(y: np.ndarray, q: np.ndarray, level: float) -> float:
+    """Mean quantile (pinball) loss of forecasts `q` of the `level` quantile."""
+    diff = np.asarray(y, dtype=float) - np.asarray(q, dtype=float)
+    return float(np.mean(np.maximum(level * diff, (level - 1) * diff)))
+
+
+def regression_metrics(y: np.ndarray, prediction: np.ndarray, threshold: float | None = None,
+                       quantiles: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The regression metric set. `prediction` is the point forecast, or a matrix whose
+    first column is the point forecast and whose further columns are the forecasts of the
+    `quantiles` levels (in that order); a baseline without quantiles gives them as NaN.
+    `threshold` is accepted for a uniform signature, unused."""
+    prediction = np.asarray(prediction, dtype=float)
+    point = prediction[:, 0] if prediction.ndim == 2 else prediction
+    y = np.asarray(y, dtype=float)
+    error = point - y
+    out = {
+        "mae": float(np.mean(np.abs(error))) if len(y) else float("nan"),
+        "rmse": float(np.sqrt(np.mean(error**2))) if len(y) else float("nan"),
+        "bias": float(np.mean(error)) if len(y) else float("nan"),
         "rows": float(len(error)),
     }
+    levels = dict(quantiles or {})
+    has = prediction.ndim == 2 and prediction.shape[1] == len(levels) + 1 and len(y)
+    for i, (suffix, level) in enumerate(levels.items(), start=1):
+        out[f"pinball_{suffix}"] = (pinball_loss(y, prediction[:, i], level) if has
+                                    else float("nan"))
+    if len(levels) >= 2:
+        values = list(levels.values())
+        out["interval_nominal"] = values[-1] - values[0]
+        if has:
+            low, high = prediction[:, 1], prediction[:, len(levels)]
+            out["interval_coverage"] = float(np.mean((y >= low) & (y <= high)))
+            out["interval_width"] = float(np.mean(high - low))
+        else:
+            out["interval_coverage"] = out["interval_width"] = float("nan")
+    return out
 
 
 @dataclass(frozen=True)
@@ -190,18 +217,19 @@ def evaluate_predictors(
     return rows_out
 
 
-def persistence_scores(frame, label: str, lag_columns: Mapping[int, str]) -> np.ndarray:
+def persistence_scores(frame, label: str, lag_columns: Mapping[int, str],
+                       id_col: str = "zone", time_col: str = "target_ts_utc") -> np.ndarray:
     """Persistence: the label of the same hour on the last delivery day known at the origin.
 
-    `lag_columns` maps a lag in hours (a multiple of 24) to the mart's price-lag feature for
-    it; that feature is null exactly when the lagged price was not yet public at the origin,
-    so the first lag whose feature is present is the last delivery day known. The label of
-    that hour is looked up in `frame` itself (which must hold the history); rows whose lagged
-    hour is not in the frame score 0.
+    `lag_columns` maps a lag in hours to a mart feature that is an earlier value of the
+    label's source (meta.lag_of in the contract); that feature is null exactly when the
+    lagged value was not yet public at the origin, so the first lag whose feature is present
+    is the last hour known. The label of that hour is looked up in `frame` itself (which
+    must hold the history); rows whose lagged hour is not in the frame are NaN.
     """
     import pandas as pd
 
-    key = frame[["zone", "target_ts_utc"]]
+    key = frame[[id_col, time_col]]
     labels = pd.Series(frame[label].astype("float64").to_numpy(),
                        index=pd.MultiIndex.from_frame(key))
     result = np.full(len(frame), np.nan)
@@ -210,7 +238,7 @@ def persistence_scores(frame, label: str, lag_columns: Mapping[int, str]) -> np.
         if not available.any():
             continue
         lagged = pd.MultiIndex.from_arrays([
-            key["zone"].to_numpy()[available],
-            key["target_ts_utc"].to_numpy()[available] - np.timedelta64(hours, "h")])
+            key[id_col].to_numpy()[available],
+            key[time_col].to_numpy()[available] - np.timedelta64(hours, "h")])
         result[available] = labels.reindex(lagged).to_numpy()
-    return np.nan_to_num(result, nan=0.0)
+    return result

@@ -5,8 +5,9 @@
 {% test no_drift_alert(model, label_column='feature') %}
 
 select
+    task,
     model_version,
-    zone,
+    entity,
     {{ label_column }} as drifted,
     drift_date,
     round(psi, 3) as psi,

@@ -38,7 +38,7 @@ class DbtRun:
 def release_duckdb_file() -> None:
     """Close dbt-duckdb's cached database: a test opening the same file afterwards with
     other settings (read-only) would be refused, and another process locked out."""
-    from python_ml.runs import release_dbt_duckdb
+    from python_ml.ops.runs import release_dbt_duckdb
 
     release_dbt_duckdb()
 
@@ -148,12 +148,12 @@ def ml_build(warehouse, raw_dir, work_dir, **extra):
 # every column of every row: a table is unchanged only if this is
 TABLE_HASHES = {
     name: f"select count(*), sum(hash(t)) from {name} t"
-    for name in ("ml_spike_training_runs", "ml_spike_scores")
+    for name in ("ml_training_runs", "ml_spike_scores", "ml_price_scores")
 }
 
 
 def hashes(warehouse):
-    """Row count and a content hash of the registry and the predictions."""
+    """Row count and a content hash of the registry and both tasks' predictions."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {name: con.sql(sql).fetchall() for name, sql in TABLE_HASHES.items()}
 

@@ -100,7 +100,7 @@ def test_a_broken_file_stops_the_build_and_touches_no_model_or_prediction(
         assert f"column {column}" in message or column in message
     assert f"[rule: {rule}]" in message
     assert text in message
-    assert run.results["ml_spike_training_runs"] == "skipped"
+    assert run.results["ml_training_runs"] == "skipped"
     assert run.results["ml_spike_scores"] == "skipped"
     assert hashes(ml_warehouse) == before
 

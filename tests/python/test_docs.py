@@ -23,7 +23,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, template_warehouse, sample_raw_dir):
-    from python_ml import docs
+    from python_ml.ops import docs
 
     work = tmp_path_factory.mktemp("docs")
     warehouse = work / "open_power.duckdb"
@@ -78,6 +78,6 @@ def test_dbt_docs_show_the_lineage_graph_with_nodes(site, browser, tmp_path):
         return graph.elements.filter(e => !(e.data && e.data.source))
                              .map(e => e.data.label || e.data.id); }""")
     assert {"fct_spike_features", "int_spike__origin_features", "stg_opsd__time_series",
-            "ml_spike_training_runs"} <= set(nodes)
+            "ml_training_runs", "ml_price_predictions"} <= set(nodes)
     # the model page renders its documented columns
     assert visit.page.get_by_text("price_lag_24h_z", exact=True).first.is_visible()

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import PROJECT_DIR, run_dbt
+from reference import REFERENCE_COLUMNS, reference_features
 
 from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
-from python_ml.features.reference import REFERENCE_COLUMNS, reference_features
 
 pytestmark = pytest.mark.slow
 

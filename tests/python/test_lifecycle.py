@@ -8,8 +8,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from python_ml import jobs, lifecycle
-from python_ml.lifecycle import PromotionSettings
+from python_ml import lifecycle
+from python_ml.lifecycle import PromotionSettings, artifacts_to_prune
+from python_ml.lifecycle.promotion import check_promote_version, decision_frame, decision_row
+from python_ml.lifecycle.status import retained_versions
+from python_ml.training.tasks import Task
+
+SPIKE = Task("spike_risk", "classification", "is_spike", "pr_auc", models="spike",
+             score_column="spike_probability")
+PRICE = Task("day_ahead_price", "regression", "price", "mae", models="price",
+             score_column="price_forecast", quantiles={"q10": 0.1, "q90": 0.9})
+
+
+def promotion_job(task, runs, previous, champion, challenger, labels, drift, settings):
+    """Decisions as ml_model_promotions appends them, from the generic prediction layout."""
+    predictions = pd.concat([champion.assign(role="champion"),
+                             challenger.assign(role="challenger")], ignore_index=True)
+    predictions = predictions.rename(columns={"zone": "entity",
+                                              task.score_column: "score"})
+    rows = lifecycle.promotion_job(task, runs, previous, predictions, labels, labels,
+                                   drift.rename(columns={"zone": "entity"}), settings,
+                                   log=lambda _: None)
+    return decision_frame(rows, previous, pd.Timestamp("2020-04-01"), "test")
 
 
 def runs_frame(rows):
@@ -24,8 +44,7 @@ def runs_frame(rows):
 
 
 def promotion(decision_id, before, after, challenger=None, decision="promote"):
-    row = lifecycle.decision_row("spike_risk", decision, challenger or after, before, after,
-                                 "test")
+    row = decision_row("spike_risk", decision, challenger or after, before, after, "test")
     return {**row, "decision_id": decision_id}
 
 
@@ -55,12 +74,12 @@ def test_retention_keeps_live_models_then_former_champions_then_the_newest():
                         else "challenger") for v in range(1, 7)])
     frame = lifecycle.model_statuses(runs, lifecycle.empty_promotions())
     # champion 1, challengers 5 and 6; retired 2, 3, 4
-    assert lifecycle.retained_versions(frame, 4) == {1, 5, 6, 4}
-    assert lifecycle.retained_versions(frame, 1) == {1, 5, 6}
-    assert jobs.artifacts_to_prune(runs, lifecycle.empty_promotions(), 4) == [2, 3]
+    assert retained_versions(frame, 4) == {1, 5, 6, 4}
+    assert retained_versions(frame, 1) == {1, 5, 6}
+    assert artifacts_to_prune(runs, lifecycle.empty_promotions(), 4) == [2, 3]
     # 3 was champion (1 -> 3, then back to 1): the rollback target is kept before 4
     log = pd.DataFrame([promotion(1, 1, 3), promotion(2, 3, 1, decision="rollback")])
-    assert jobs.artifacts_to_prune(runs, log, 4) == [2, 4]
+    assert artifacts_to_prune(runs, log, 4) == [2, 4]
 
 
 def predictions(version, p, days=21, zones=("A", "B")):
@@ -95,7 +114,7 @@ def decide(champion, challenger, labels, settings=OPEN_ECE, drift_psi=0.05, prev
                           "drift_date": [pd.Timestamp("2020-03-21")] * 2,
                           "psi": [drift_psi, 0.01],
                           "severity": [severity, "ok"]})
-    return jobs.promotion_job("spike_risk", runs, previous if previous is not None
+    return promotion_job(SPIKE, runs, previous if previous is not None
                               else lifecycle.empty_promotions(), champion, challenger,
                               labels, drift, settings)
 
@@ -137,7 +156,9 @@ def test_each_gate_can_stop_a_better_challenger(change, gate):
 
 def test_parity_gate_and_out_of_sample_gate():
     champion, challenger, labels = scenario(challenger_quality=4.0)
-    row = decide(champion, challenger, labels.assign(x=50.0)).iloc[0]
+    # a value beyond the training range is news, not a break: the gate passes
+    assert decide(champion, challenger, labels.assign(x=50.0)).iloc[0]["decision"] == "promote"
+    row = decide(champion, challenger, labels.assign(x="0.5")).iloc[0]
     assert row["decision"] == "keep" and "parity (train-serve parity failed" in row["reason"]
     early = scenario(challenger_quality=4.0)
     shifted = [f.assign(target_ts_utc=f["target_ts_utc"] - pd.Timedelta(days=60))
@@ -158,7 +179,7 @@ def test_the_winner_is_champion_whichever_challenger_it_is():
     drift = pd.DataFrame({"model_version": [1, 2, 3, 4], "zone": "A",
                           "drift_date": pd.Timestamp("2020-03-21"), "psi": 0.01,
                           "severity": "ok"})
-    out = jobs.promotion_job("spike_risk", runs, lifecycle.empty_promotions(), champion,
+    out = promotion_job(SPIKE, runs, lifecycle.empty_promotions(), champion,
                              shadow, labels, drift, OPEN_ECE)
     assert out["decision"].tolist() == ["keep", "keep", "promote"]
     assert out["challenger_version"].tolist() == [2, 4, 3]
@@ -175,7 +196,7 @@ def test_drift_gate_is_relative_to_the_champion_unless_absolute():
                              "drift_date": pd.Timestamp("2020-03-21"),
                              "psi": [champion_psi, challenger_psi], "severity": "alert"})
     def decide_with(frame, settings=OPEN_ECE):
-        return jobs.promotion_job("spike_risk", runs, lifecycle.empty_promotions(), champion,
+        return promotion_job(SPIKE, runs, lifecycle.empty_promotions(), champion,
                                   challenger, labels, frame, settings).iloc[0]
     # both alert, the challenger less than the champion: passes (relative)
     assert decide_with(drift(0.5, 0.9))["decision"] == "promote"
@@ -212,4 +233,61 @@ def test_manual_promotion_and_rollback_bypass_the_metric_gates():
     assert (back["decision"], back["champion_after"], back["decision_id"]) == (
         "rollback", 1, row["decision_id"] + 1)
     with pytest.raises(ValueError, match="no model_version 9"):
-        decide(champion, challenger, labels, settings=PromotionSettings(promote_version=9))
+        check_promote_version(runs_frame([(1, "a", "champion"), (2, "b", "challenger")]),
+                              PromotionSettings(promote_version=9))
+
+
+def regression_scenario(challenger_noise, interval_half_width, seed=4, days=21):
+    """Prices with noise; the champion forecasts with noise 10, the challenger with
+    `challenger_noise`; both give intervals of +-`interval_half_width` around the forecast."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2020-03-01", periods=days * 24, freq="h")
+    truth = 50 + 20 * np.sin(np.arange(len(index)) / 24 * 2 * np.pi)
+    labels = pd.DataFrame({"zone": "A", "target_ts_utc": index,
+                           "price": truth + rng.normal(0, 5, len(index)), "x": 0.5})
+
+    def model(version, noise, half):
+        point = truth + rng.normal(0, noise, len(index))
+        return pd.DataFrame({"model_version": version, "zone": "A", "target_ts_utc": index,
+                             "price_forecast": point, "interval_low": point - half,
+                             "interval_high": point + half})
+    return model(1, 10.0, 15.0), model(2, challenger_noise, interval_half_width), labels
+
+
+def decide_price(champion, challenger, labels, settings=None):
+    runs = runs_frame([(1, "a", "champion"), (2, "b", "challenger")]).assign(
+        task="day_ahead_price")
+    drift = pd.DataFrame({"model_version": [2], "zone": ["A"],
+                          "drift_date": [pd.Timestamp("2020-03-21")], "psi": [0.01],
+                          "severity": ["ok"]})
+    return promotion_job(PRICE, runs, lifecycle.empty_promotions(), champion, challenger,
+                         labels, drift, settings or PromotionSettings()).iloc[0]
+
+
+def test_a_regression_challenger_with_lower_mae_and_honest_intervals_is_promoted():
+    # noise 5 around the truth: an 80 % interval is about +-1.28 * sqrt(5^2 + 5^2) = 9
+    champion, challenger, labels = regression_scenario(challenger_noise=5.0,
+                                                       interval_half_width=9.0)
+    row = decide_price(champion, challenger, labels)
+    assert row["decision"] == "promote", row["reason"]
+    assert row["metric"] == "mae" and row["difference"] < 0 and row["ci_high"] < 0
+    assert row["positives"] is pd.NA or pd.isna(row["positives"])
+    gates = {g["gate"]: g for g in __import__("json").loads(row["gates_json"])}
+    assert gates["enough_labels"]["detail"] == "336 labelled rows (need 168)"
+
+
+def test_a_regression_challenger_with_overconfident_intervals_is_kept_out():
+    champion, challenger, labels = regression_scenario(challenger_noise=5.0,
+                                                       interval_half_width=1.0)
+    row = decide_price(champion, challenger, labels)
+    assert row["decision"] == "keep"
+    assert row["reason"].startswith("kept the champion: calibration (challenger interval "
+                                    "coverage"), row["reason"]
+
+
+def test_a_worse_regression_challenger_is_kept_out():
+    champion, challenger, labels = regression_scenario(challenger_noise=20.0,
+                                                       interval_half_width=30.0)
+    row = decide_price(champion, challenger, labels)
+    assert row["decision"] == "keep" and "better_by_margin (mae challenger - champion +" in (
+        row["reason"])

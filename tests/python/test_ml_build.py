@@ -16,29 +16,42 @@ def query(warehouse, sql):
         return con.sql(sql).fetchall()
 
 
-def test_build_registers_a_champion_and_a_challenger(ml_template):
-    rows = query(ml_template, "select model_version, model_family, status, calibration_method,"
-                              " threshold, len(feature_columns), model_format "
+def test_build_registers_a_champion_and_a_challenger_per_task(ml_template):
+    rows = query(ml_template, "select task, model_version, model_family, status, "
+                              "calibration_method, threshold, len(feature_columns), "
+                              "model_format, training_mode, task_kind "
                               "from ml_model_registry order by model_version")
-    assert [r[0] for r in rows] == [1, 2]
-    assert {r[1] for r in rows} == {"lightgbm", "xgboost"}
-    assert [r[2] for r in rows] == ["champion", "challenger"]
-    assert all(r[3] in ("none", "sigmoid", "isotonic") and 0 < r[4] < 1 for r in rows)
+    assert [(r[0], r[1]) for r in rows] == [("spike_risk", 1), ("spike_risk", 2),
+                                            ("day_ahead_price", 3), ("day_ahead_price", 4)]
+    assert {r[2] for r in rows} == {"lightgbm", "xgboost"}
+    assert [r[3] for r in rows] == ["champion", "challenger"] * 2
+    assert {r[8] for r in rows} == {"fixed_split"}
+    spike, price = rows[:2], rows[2:]
+    assert all(r[4] in ("none", "sigmoid", "isotonic") and 0 < r[5] < 1 for r in spike)
+    assert all(r[4] == "residual_quantiles" and r[5] is None and r[9] == "regression"
+               for r in price)
     schema = query(ml_template, "select len(feature_columns) from feature_schema_versions")
-    assert {r[5] for r in rows} == {schema[0][0]}
+    assert {r[6] for r in rows} == {schema[0][0]}
 
 
 def test_evaluation_puts_baselines_beside_the_model(ml_template):
     rows = query(ml_template, """
         select predictor, value, ci_low, ci_high from ml_model_evaluation
-        where model_version = 1 and split = 'test' and zone = 'ALL' and metric = 'pr_auc'
+        where model_version = 1 and split = 'test' and entity = 'ALL' and metric = 'pr_auc'
         order by predictor""")
     assert [r[0] for r in rows] == ["climatology", "model", "model_uncalibrated",
                                     "persistence"]
     for _, value, low, high in rows:
         assert 0 <= low <= high <= 1 and 0 <= value <= 1
-    zones = query(ml_template, "select distinct zone from ml_model_evaluation order by 1")
+    zones = query(ml_template, "select distinct entity from ml_model_evaluation order by 1")
     assert [z[0] for z in zones] == ["ALL", "DE_LU", "FR", "NL"]
+    # the regression task: point forecast beside the baselines, interval coverage
+    price = dict(query(ml_template, """
+        select predictor || ':' || metric, value from ml_model_evaluation
+        where model_version = 3 and split = 'test' and entity = 'ALL'"""))
+    assert price["model:mae"] < price["climatology:mae"]
+    assert price["model:mae"] < price["persistence:mae"]
+    assert 0.6 < price["model:interval_coverage"] < 0.95
 
 
 def test_predictions_cover_test_and_score_rows_once(ml_template):
@@ -50,6 +63,12 @@ def test_predictions_cover_test_and_score_rows_once(ml_template):
                bool_and(is_alert = (spike_probability >= alert_threshold))
         from ml_spike_predictions""")[0]
     assert got == (mart, mart, 1, 1, True, True, True)
+    price = query(ml_template, """
+        select count(*), count(distinct (zone, target_ts_utc)), min(model_version),
+               bool_and(price_forecast_eur_mwh_q10 <= price_forecast_eur_mwh_q50
+                        and price_forecast_eur_mwh_q50 <= price_forecast_eur_mwh_q90)
+        from ml_price_predictions""")[0]
+    assert price == (mart, mart, 3, True)
 
 
 def test_rerun_without_retraining_changes_nothing(ml_warehouse, ml_raw_dir, tmp_path):
@@ -64,10 +83,24 @@ def test_retraining_adds_challengers_and_keeps_the_champions_predictions(
     before = hashes(ml_warehouse)["ml_spike_scores"]
     run = ml_build(ml_warehouse, ml_raw_dir, tmp_path)
     assert run.success, run.failure_text()
-    rows = query(ml_warehouse, "select model_version, status from ml_model_registry "
-                               "order by model_version")
-    # the first run's other model is superseded by the new run's challengers
-    assert rows == [(1, "champion"), (2, "retired"), (3, "challenger"), (4, "challenger")]
+    rows = query(ml_warehouse, "select task, model_version, status, training_mode "
+                               "from ml_model_registry order by model_version")
+    # the first run's other model is superseded by the new run's challengers, which walk
+    # forward to the newest labelled target
+    assert rows == [("spike_risk", 1, "champion", "fixed_split"),
+                    ("spike_risk", 2, "retired", "fixed_split"),
+                    ("day_ahead_price", 3, "champion", "fixed_split"),
+                    ("day_ahead_price", 4, "retired", "fixed_split"),
+                    ("spike_risk", 5, "challenger", "walk_forward"),
+                    ("spike_risk", 6, "challenger", "walk_forward"),
+                    ("day_ahead_price", 7, "challenger", "walk_forward"),
+                    ("day_ahead_price", 8, "challenger", "walk_forward")]
+    windows = query(ml_warehouse, """
+        select validation_end_utc, test_start_utc from ml_model_registry
+        where model_version = 5""")[0]
+    newest = query(ml_warehouse, "select max(target_ts_utc) from fct_spike_features "
+                                 "where is_spike is not null")[0][0]
+    assert windows == (newest, None)
     assert hashes(ml_warehouse)["ml_spike_scores"] == before
 
 
@@ -101,7 +134,7 @@ def test_no_champion_and_no_retraining_is_a_clear_error(ml_raw_dir, tmp_path):
     run = ml_build(tmp_path / "empty.duckdb", ml_raw_dir, tmp_path, retrain=False)
     assert not run.success
     assert "retrain is false but no model has been trained yet" in (
-        run.messages["ml_spike_training_runs"])
+        run.messages["ml_training_runs"])
     assert run.results["ml_spike_scores"] == "skipped"
 
 
@@ -112,12 +145,12 @@ def test_parity_failure_stops_scoring_and_leaves_predictions_untouched(
         con.sql("delete from ml_spike_scores where target_ts_utc >= "
                 "(select max(target_ts_utc) - interval 23 hour from ml_spike_scores)")
         domains = json.loads(con.sql("select feature_domains_json from "
-                                     "ml_spike_training_runs where model_version = 1")
+                                     "ml_training_runs where model_version = 1")
                              .fetchall()[0][0])
         for entry in domains:
             if entry["name"] == "hour_of_day":
                 entry["kind"] = "float"
-        con.execute("update ml_spike_training_runs set feature_domains_json = ? "
+        con.execute("update ml_training_runs set feature_domains_json = ? "
                     "where model_version = 1", [json.dumps(domains)])
     before = hashes(ml_warehouse)
     run = ml_build(ml_warehouse, ml_raw_dir, tmp_path, retrain=False)
@@ -142,6 +175,7 @@ def test_a_mart_feature_out_of_range_stops_training_and_scoring(
     message = run.messages["expectations_passed_dq_fct_spike_features_"]
     assert "column load_forecast_mw_z: expect_column_values_to_be_between: 3 unexpected" \
         in message
-    assert run.results["ml_spike_training_runs"] == "skipped"
+    assert run.results["ml_training_runs"] == "skipped"
     assert run.results["ml_spike_scores"] == "skipped"
+    assert run.results["ml_price_scores"] == "skipped"
     assert hashes(ml_warehouse) == before

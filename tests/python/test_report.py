@@ -17,7 +17,7 @@ SECTIONS = ["reliability", "drift", "alert_rate", "shadow", "importance"]
 
 @pytest.fixture(scope="module")
 def page(ml_template, tmp_path_factory):
-    from python_ml.report import build_report
+    from python_ml.ops.report import build_report
 
     work = tmp_path_factory.mktemp("report")
     warehouse = work / "open_power.duckdb"

@@ -18,13 +18,15 @@ import pytest
 import yaml
 from conftest import ML_VARS, PROJECT_DIR, release_duckdb_file
 
-from python_ml import runs
 from python_ml.data.opsd_sample import append_opsd_sample
+from python_ml.ops import runs
 
 # model outputs compared without the columns that name the run that wrote them
 STABLE_COLUMNS = {
     "ml_spike_scores": "zone, target_ts_utc, model_version, spike_probability, is_alert",
-    "ml_shadow_scores": "zone, target_ts_utc, model_version, spike_probability, is_alert",
+    "ml_spike_shadow_scores": "zone, target_ts_utc, model_version, spike_probability, is_alert",
+    "ml_price_scores": "zone, target_ts_utc, model_version, price_forecast_eur_mwh",
+    "ml_price_shadow_scores": "zone, target_ts_utc, model_version, price_forecast_eur_mwh",
 }
 # ERCOT tables stamp the rows with the run that loaded them
 RUN_STAMPS = ("loaded_at", "input_loaded_at")
@@ -78,17 +80,19 @@ def test_the_same_hour_twice_adds_one_inference_record_and_changes_nothing_else(
     assert hourly(warehouse, raw, tmp_path) == 0
     first = table_hashes(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        new = con.sql("select rows_scored from mon_inference_runs "
+        new = con.sql("select rows_scored from mon_inference_runs where task = 'spike_risk' "
                       "order by started_at_utc desc limit 1").fetchall()[0][0]
     assert new == 24 * 3  # the new day, three zones
     assert hourly(warehouse, raw, tmp_path) == 0
     second = table_hashes(warehouse)
     changed = {name for name in first if first[name] != second[name]}
     assert changed == {"mon_inference_runs"}
-    assert second["mon_inference_runs"][0] == first["mon_inference_runs"][0] + 1
+    # one champion scoring run per task
+    assert second["mon_inference_runs"][0] == first["mon_inference_runs"][0] + 2
     with duckdb.connect(str(warehouse), read_only=True) as con:
         last = con.sql("select role, rows_scored, alerts_raised, parity_result from "
-                       "mon_inference_runs order by started_at_utc desc limit 1").fetchall()
+                       "mon_inference_runs where task = 'spike_risk' "
+                       "order by started_at_utc desc limit 1").fetchall()
     assert last == [("champion", 0, 0, "not run: nothing to score")]
     assert not [name for name in second if "dbt_tmp" in name]
 

@@ -9,18 +9,27 @@ import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 from python_ml.features.parity import ParityError, check_parity, describe_features
-from python_ml.jobs import scoring_job
+from python_ml.features.schema import FeatureSchema
 from python_ml.lifecycle import empty_promotions
 from python_ml.registry import RegisteredModel, registry_records
+from python_ml.registry.scoring import champion_job
 from python_ml.training import metrics
 from python_ml.training.calibration import Calibration, choose_calibration, fit_calibration
-from python_ml.training.data import DAY_AHEAD_PRICE, SPIKE_RISK, FeatureSchema, time_splits
 from python_ml.training.families import FitSettings
 from python_ml.training.metrics import expected_calibration_error, persistence_scores
 from python_ml.training.pipeline import TrainingConfig, train_models
+from python_ml.training.splits import fixed_splits
+from python_ml.training.tasks import Task
 from python_ml.training.threshold import choose_threshold
 
 FEATURES = ("hour_of_day", "is_weekend", "signal", "price_lag_24h")
+SPIKE_RISK = Task("spike_risk", "classification", "is_spike", "pr_auc", mart="synthetic",
+                  models="spike", score_column="spike_probability",
+                  persistence_lags={24: "price_lag_24h"})
+DAY_AHEAD_PRICE = Task("day_ahead_price", "regression", "price_eur_mwh", "mae",
+                       mart="synthetic", models="price", score_column="price_forecast",
+                       quantiles={"q10": 0.1, "q50": 0.5, "q90": 0.9},
+                       persistence_lags={24: "price_lag_24h"})
 
 
 def synthetic_mart(days: int = 240, zones: tuple[str, ...] = ("AA", "BB"),
@@ -58,7 +67,7 @@ def schema() -> FeatureSchema:
                          ("price_eur_mwh", "is_spike", "split"))
 
 
-TINY = TrainingConfig(trials=3, timeout_seconds=60, bootstrap_samples=30,
+TINY = TrainingConfig(trials=3, timeout_seconds=60, bootstrap_samples=30, workers=1,
                       fit=FitSettings(max_rounds=200, early_stopping_rounds=20))
 
 
@@ -125,14 +134,15 @@ def test_persistence_takes_the_label_of_the_last_known_day():
         "price_lag_48h": [None, None, 1.0, 1.0],
     })
     got = persistence_scores(frame, "is_spike", {24: "price_lag_24h", 48: "price_lag_48h"})
-    assert got.tolist() == [0.0, 1.0, 1.0, 1.0]
+    # the first row knows no earlier day: no persistence (the baseline then scores 0)
+    assert np.isnan(got[0]) and got[1:].tolist() == [1.0, 1.0, 1.0]
 
 
 # ------------------------------------------------------------------------ splits
 
 def test_splits_follow_the_split_label_in_time_order():
     frame = synthetic_mart()
-    splits = time_splits(frame, SPIKE_RISK, calibration_fraction=0.5)
+    splits = fixed_splits(frame, SPIKE_RISK, calibration_fraction=0.5)
     times = frame["target_ts_utc"]
     assert times[splits.train].max() < times[splits.tune].min()
     assert times[splits.tune].max() < times[splits.calibrate].min()
@@ -150,7 +160,7 @@ def test_splits_refuse_a_calibration_window_without_spikes():
         frame["target_ts_utc"] >= pd.Timestamp("2020-06-10"))
     frame.loc[late_validation, "is_spike"] = False
     with pytest.raises(ValueError, match="the calibrate window holds a single class"):
-        time_splits(frame, SPIKE_RISK)
+        fixed_splits(frame, SPIKE_RISK)
 
 
 def test_calibration_falls_back_to_sigmoid_when_a_half_has_no_positives():
@@ -167,7 +177,7 @@ def test_splits_refuse_data_without_a_validation_window():
     frame = synthetic_mart()
     frame.loc[frame["split"] == "validation", "split"] = "train"
     with pytest.raises(ValueError, match="no labelled rows with split = 'validation'"):
-        time_splits(frame, SPIKE_RISK)
+        fixed_splits(frame, SPIKE_RISK)
 
 
 # ------------------------------------------------------------------------ calibration
@@ -234,13 +244,13 @@ def test_a_training_run_registers_both_families_beside_baselines(trained):
         assert model.tuning["trials"] == 3
         assert model.threshold is not None and model.threshold.alert_rate <= 0.05
         ev = pd.DataFrame(model.evaluation)
-        test = ev[(ev["split"] == "test") & (ev["zone"] == "ALL")].set_index(
+        test = ev[(ev["split"] == "test") & (ev["entity"] == "ALL")].set_index(
             ["predictor", "metric"])["value"]
         for predictor in ("model", "model_uncalibrated", "climatology", "persistence"):
             assert (predictor, "pr_auc") in test.index
         # the signal is learnable: far above climatology's base rate
         assert test[("model", "pr_auc")] > 3 * test[("climatology", "pr_auc")]
-        assert set(ev["zone"]) == {"ALL", "AA", "BB"}
+        assert set(ev["entity"]) == {"ALL", "AA", "BB"}
         cis = ev[(ev["split"] == "test") & (ev["metric"] == "pr_auc")]
         assert cis["ci_low"].notna().all()
     records = registry_records(run, 7, has_champion=False,
@@ -291,8 +301,8 @@ def test_registry_row_round_trips_through_duckdb_and_predicts_identically(traine
         before = model.calibration.apply(model.predictor.predict(
             scoring[list(FEATURES)].to_numpy(dtype="float64", na_value=np.nan)))
         after = restored.score(scoring)
-        assert np.array_equal(after["probability"].to_numpy(), before)
-        assert np.array_equal(after["is_alert"].to_numpy(), before >= model.threshold.value)
+        assert np.array_equal(after.score, before)
+        assert np.array_equal(after.is_alert, before >= model.threshold.value)
 
 
 def test_scoring_skips_keys_already_scored(trained):
@@ -301,12 +311,27 @@ def test_scoring_skips_keys_already_scored(trained):
                                 trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
     scoring = frame[frame["split"].isin(["test", "score"])]
     none = empty_promotions()
-    first = scoring_job("spike_risk", scoring, registry, none, scoring.iloc[0:0], "h")
+    quiet = {"log": lambda _: None}
+    first = champion_job(SPIKE_RISK, scoring, registry, none, scoring.iloc[0:0], "h", **quiet)
     assert len(first) == len(scoring) and first["model_version"].eq(1).all()
-    assert scoring_job("spike_risk", scoring, registry, none, first, "h").empty
+    assert list(first.columns) == list(SPIKE_RISK.prediction_dtypes())
+    assert champion_job(SPIKE_RISK, scoring, registry, none, first, "h", **quiet).empty
     with pytest.raises(ValueError, match="no champion"):
-        scoring_job("spike_risk", scoring, registry.assign(status="challenger"), none,
-                    scoring.iloc[0:0], "h")
+        champion_job(SPIKE_RISK, scoring, registry.assign(status="challenger"), none,
+                     scoring.iloc[0:0], "h", **quiet)
+
+
+def test_a_model_scores_only_rows_after_its_data(trained):
+    frame, run = trained
+    registry = registry_records(run, 1, has_champion=False,
+                                trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
+    # as if the model had been trained walk-forward up to a later day
+    end = pd.Timestamp("2020-08-10 23:00")
+    later = registry.assign(training_mode="walk_forward", validation_end_utc=end)
+    got = champion_job(SPIKE_RISK, frame, later, empty_promotions(), frame.iloc[0:0], "h",
+                       log=lambda _: None)
+    assert got["target_ts_utc"].min() > end
+    assert len(got) == int((frame["target_ts_utc"] > end).sum())
 
 
 def test_regression_is_a_task_not_a_second_pipeline():
@@ -317,10 +342,21 @@ def test_regression_is_a_task_not_a_second_pipeline():
     run = train_models(frame, reg_schema, DAY_AHEAD_PRICE, TINY, log=lambda _: None)
     for model in run.models:
         ev = pd.DataFrame(model.evaluation)
-        test = ev[(ev["split"] == "test") & (ev["zone"] == "ALL")].set_index(
+        test = ev[(ev["split"] == "test") & (ev["entity"] == "ALL")].set_index(
             ["predictor", "metric"])["value"]
         assert test[("model", "mae")] < 0.7 * test[("climatology", "mae")]
         assert model.threshold is None and model.calibration.method == "none"
+        # residual quantiles of the calibration window cover the test window about as
+        # declared (80 % between q10 and q90)
+        assert model.quantiles is not None
+        assert abs(test[("model", "interval_coverage")] - 0.8) < 0.06
+        assert test[("model", "pinball_q10")] > 0
+    records = registry_records(run, 1, False, pd.Timestamp("2024-01-01"), "x")
+    scoring = frame[frame["split"] == "score"]
+    scored = RegisteredModel.from_record(records.iloc[0].to_dict()).score(
+        scoring, scoring["zone"].to_numpy())
+    assert scored.is_alert is None and scored.quantiles.shape == (len(scoring), 3)
+    assert (np.diff(scored.quantiles, axis=1) >= 0).all()
 
 
 # ------------------------------------------------------------------------ parity
@@ -350,16 +386,80 @@ def test_parity_passes_on_the_training_layout(registered):
      "hour_of_day: dtype: expected integer, got float (float64)"),
     (lambda f: f.assign(is_weekend=f["is_weekend"].astype("int64")),
      "is_weekend: dtype: expected boolean, got integer (int64)"),
-    (lambda f: f.assign(hour_of_day=(f["hour_of_day"] * 60).astype("int32")),
-     "hour_of_day: value range: expected within [-230, 253] (training [0, 23]), "
-     "got 2280 value(s) outside, e.g. [300.0, 360.0, 420.0, 480.0, 540.0, ...]"),
-    (lambda f: f.assign(price_lag_24h=f["price_lag_24h"] * 1000),
-     "price_lag_24h: value range: expected within"),
     (lambda f: f.assign(signal=np.nan), "signal: all values null"),
-], ids=["missing", "order", "int-to-float", "bool-to-int", "minutes", "units", "all-null"])
+    (lambda f: f.assign(signal=np.where(f.index % 7 == 0, np.inf, f["signal"])),
+     "signal: finite values: expected finite numbers, got 412 infinite, e.g. [inf, inf"),
+], ids=["missing", "order", "int-to-float", "bool-to-int", "all-null", "infinite"])
 def test_parity_names_column_rule_expected_and_got(registered, breakage, expected):
     frame, features = registered
     message = parity_message(breakage(frame), features)
     assert "train-serve parity failed for model_version 3" in message
     assert "[rule: train_serve_parity]" in message
     assert expected in message
+
+
+def test_values_beyond_the_training_range_are_scored_and_reported(registered):
+    """A 2022-style extreme is news, not a break: no error, and each row says which of its
+    features left the training range."""
+    frame, features = registered
+    high = next(e["max"] for e in features if e["name"] == "price_lag_24h")
+    extreme = frame.assign(price_lag_24h=np.where(frame.index < 5, high * 30,
+                                                  frame["price_lag_24h"]),
+                           hour_of_day=frame["hour_of_day"])
+    extreme.loc[2, "signal"] = -1e3
+    report = check_parity(extreme, features)
+    assert report.counts[:5].tolist() == [1, 1, 2, 1, 1]
+    assert report.names[2] == "signal,price_lag_24h" and report.names[0] == "price_lag_24h"
+    # beyond these rows only the training rows' own extremes: none is out of range
+    train = (frame["split"] == "train").to_numpy()
+    assert report.counts[5:][train[5:]].sum() == 0
+    assert report.per_feature["price_lag_24h"] >= 5
+
+
+# ------------------------------------------------------------------------ walk-forward
+
+
+def test_walk_forward_windows_end_at_the_newest_label_before_the_cut():
+    from python_ml.training.splits import WalkForward, walk_forward_splits
+
+    frame = synthetic_mart()
+    settings = WalkForward(window="rolling", train_days=60, validation_days=28, gap_hours=240)
+    cut = pd.Timestamp("2020-06-01")
+    splits = walk_forward_splits(frame, SPIKE_RISK, settings, cut)
+    times = frame["target_ts_utc"]
+    assert times[splits.validation].max() == cut - pd.Timedelta(hours=1)
+    assert times[splits.validation].min() == pd.Timestamp("2020-05-04")
+    assert times[splits.train].max() < pd.Timestamp("2020-05-04") - pd.Timedelta(hours=240)
+    assert times[splits.train].min() >= pd.Timestamp("2020-04-24") - pd.Timedelta(days=60)
+    assert not splits.test.any() and (times[splits.score] >= cut).all()
+    expanding = walk_forward_splits(frame, SPIKE_RISK, WalkForward(
+        window="expanding", validation_days=28, gap_hours=240), cut)
+    assert times[expanding.train].min() == times.min()
+    # labels from the cut on never reach training or validation
+    scrambled = frame.copy()
+    after = scrambled["target_ts_utc"] >= cut
+    scrambled.loc[after, "is_spike"] = ~scrambled.loc[after, "is_spike"]
+    again = walk_forward_splits(scrambled, SPIKE_RISK, settings, cut)
+    assert (again.train == splits.train).all() and (again.validation == splits.validation).all()
+
+
+def test_families_trained_in_parallel_equal_a_serial_run():
+    """One process per family gives bitwise the models, calibrations, thresholds and
+    evaluations of training the families one after the other in-process."""
+    from dataclasses import replace
+
+    frame = synthetic_mart(days=200)
+    config = replace(TINY, fit=replace(TINY.fit, threads=1))
+    serial = train_models(frame, schema(), SPIKE_RISK, replace(config, workers=1),
+                          log=lambda _: None)
+    parallel = train_models(frame, schema(), SPIKE_RISK, replace(config, workers=2),
+                            log=lambda _: None)
+    for a, b in zip(serial.models, parallel.models, strict=True):
+        assert a.family == b.family
+        assert a.predictor.model_text == b.predictor.model_text
+        assert a.params == b.params and a.calibration == b.calibration
+        assert a.threshold == b.threshold and a.selection_value == b.selection_value
+        assert a.evaluation == b.evaluation
+        assert a.prediction_reference == b.prediction_reference
+        assert {k: v for k, v in a.tuning.items() if k != "seconds"} == {
+            k: v for k, v in b.tuning.items() if k != "seconds"}

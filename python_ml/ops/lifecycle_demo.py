@@ -3,11 +3,12 @@
 1. Copy the demo warehouse and its raw sample to warehouse/lifecycle/ (the demo is untouched).
 2. Append new days to the sample's live feed, with a drift regime starting at the first new
    hour, and run the hourly path after each day (score by the champion, drift, inference log).
-3. Run the daily path on a training window moved forward (var spike_split; relabelling the
-   mart's rows needs --full-refresh of the feature layers, which leaves the model tables
-   alone): retrain, challengers' shadow scores, comparison, promotion decision.
-4. One more hourly run, so that a promoted challenger serves and its stability is measured.
-5. Print drift alerts per day, the shadow comparison and the promotion decision.
+3. Run the daily path: each task retrains walk-forward on the windows ending at its newest
+   labelled target (the drift days included) and registers challengers.
+4. Append two more weeks and run the daily path again: the champions score them, the
+   challengers shadow-score them, and the promotion gates decide on their labelled days.
+5. One more hourly run, so that a promoted challenger serves and its stability is measured.
+6. Print drift alerts per day, the shadow comparison and the promotion decisions.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from python_ml import runs
 from python_ml.data.opsd_sample import DriftRegime, append_opsd_sample
+from python_ml.ops import runs
+
+# the task whose drift the daily lines and the summary's drift table follow
+TASK = "spike_risk"
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,8 @@ class LifecycleSpec:
     days: int = 10
     drift_kind: str = "fuel_price"
     drift_magnitude: float = 2.5
-    # the daily retrain's split: validation and test start (UTC dates)
-    validation_start: str = "2019-07-01"
-    test_start: str = "2019-10-01"
+    # days appended after the retrain, shadow-scored and judged by the next daily run
+    shadow_days: int = 14
 
 
 class LifecycleError(Exception):
@@ -78,8 +81,8 @@ def _severities(warehouse: Path, version: int, grain: str) -> str:
 
 def _day_line(warehouse: Path, day: str) -> str:
     champion = _query(warehouse, "select model_version, rows_scored, alerts_raised from "
-                                 "mon_inference_runs where role = 'champion' "
-                                 "order by started_at_utc desc limit 1")[0]
+                                 "mon_inference_runs where role = 'champion' and task = ? "
+                                 "order by started_at_utc desc limit 1", [TASK])[0]
     score = _query(warehouse, "select max(psi) from mon_prediction_drift "
                               "where model_version = ? and drift_date = ?", [champion[0], day])
     psi = score[0][0]
@@ -111,18 +114,22 @@ def run(spec: LifecycleSpec) -> int:
         days.append(day)
         print(f"[lifecycle] day {number:>2}: actuals to {result.last_actual_utc}; "
               + _day_line(warehouse, day), flush=True)
-    split = {"validation_start": spec.validation_start, "test_start": spec.test_start,
-             "gap_hours": 720}
-    print(f"[lifecycle] daily run: retrain with validation from {spec.validation_start}, test "
-          f"from {spec.test_start}; shadow scoring; promotion", flush=True)
+    print("[lifecycle] daily run: walk-forward retraining of every task up to its newest "
+          "label", flush=True)
     decisions_before = _query(warehouse, "select count(*) from ml_model_promotions")[0][0]
-    code = runs.run_path("daily", warehouse, {**base, "spike_split": split},
-                         ["--quiet", "--full-refresh"])
+    code = runs.run_path("daily", warehouse, base, ["--quiet"])
+    if code:
+        print(f"[lifecycle] daily run failed (exit {code})", flush=True)
+        return code
+    append_opsd_sample(raw / "opsd", 24 * spec.shadow_days)
+    print(f"[lifecycle] {spec.shadow_days} more days; daily run: champions score them, "
+          "challengers shadow-score them, the gates decide", flush=True)
+    code = runs.run_path("daily", warehouse, base, ["--quiet"])
     if code:
         print(f"[lifecycle] daily run failed (exit {code})", flush=True)
         return code
     append_opsd_sample(raw / "opsd", 24)
-    code = runs.run_path("hourly", warehouse, {**base, "spike_split": split}, ["--quiet"])
+    code = runs.run_path("hourly", warehouse, base, ["--quiet"])
     if code:
         return code
     print(summary(warehouse, days, decisions_before), flush=True)
@@ -137,13 +144,14 @@ def _next_hour(iso_utc: str) -> str:
 
 
 def _latest_scored_day(warehouse: Path) -> str:
-    return str(_query(warehouse, "select max(drift_date) from mon_prediction_drift")[0][0])
+    return str(_query(warehouse, "select max(drift_date) from mon_prediction_drift "
+                                 "where task = ?", [TASK])[0][0])
 
 
 def summary(warehouse: Path, days: list[str], decisions_before: int) -> str:
     lines = ["", "=" * 100, "Lifecycle summary", "=" * 100]
     first_champion = _query(warehouse, "select champion_before from ml_model_promotions "
-                                       "order by decision_id limit 1")
+                                       "where task = ? order by decision_id limit 1", [TASK])
     lines.append("Drift of the serving champion (per day, trailing windows; features against "
                  "its training rows, the score against its validation window; a feature x "
                  "zone is judged when its window is large enough):")
@@ -182,41 +190,46 @@ def summary(warehouse: Path, days: list[str], decisions_before: int) -> str:
     decisions = _query(warehouse, """
         select decision, challenger_version, champion_before, champion_after, labelled_rows,
                positives, champion_value, challenger_value, difference, ci_low, ci_high, reason,
-               gates_json, window_start_utc, window_end_utc
-        from ml_model_promotions where decision_id > ? order by decision_id""",
+               gates_json, window_start_utc, window_end_utc, task, metric
+        from ml_model_promotions where decision_id > ? and window_end_utc is not null
+        order by decision_id""",
                         [decisions_before])
     lines += ["", "Shadow comparison (labelled rows both scored, promotion window):"]
     for d in decisions:
         shadow = _query(warehouse, """
-            select sum(labelled_rows), sum(positives),
-                   sum(brier_champion * labelled_rows) / sum(labelled_rows),
-                   sum(brier_challenger * labelled_rows) / sum(labelled_rows),
-                   sum(alert_agreement * labelled_rows) / sum(labelled_rows),
+            select sum(labelled_rows),
+                   sum(coalesce(brier_champion, mae_champion) * labelled_rows)
+                       / sum(labelled_rows),
+                   sum(coalesce(brier_challenger, mae_challenger) * labelled_rows)
+                       / sum(labelled_rows),
                    avg(rank_correlation)
-            from mon_shadow_comparison where challenger_version = ? and champion_version = ?
+            from mon_shadow_comparison
+            where task = ? and challenger_version = ? and champion_version = ?
               and target_date between cast(? as date) and cast(? as date)""",
-                        [d[1], d[2], d[13], d[14]])[0]
+                        [d[15], d[1], d[2], d[13], d[14]])[0]
+        loss = "Brier" if d[16] == "pr_auc" else "MAE"
+        positives = f", {d[5]} positives" if d[5] is not None else ""
         lines.append(
-            f"  challenger v{d[1]} vs champion v{d[2]}, {d[13]:%Y-%m-%d} to {d[14]:%Y-%m-%d}: "
-            f"{d[4]} rows, {d[5]} spikes\n"
-            f"    PR-AUC champion {d[6]:.4f}, challenger {d[7]:.4f}, difference {d[8]:+.4f} "
-            f"[{_f(d[9])}, {_f(d[10])}]; Brier champion {shadow[2]:.4f}, challenger "
-            f"{shadow[3]:.4f}; alert agreement {shadow[4]:.3f}; mean daily rank correlation "
-            f"{shadow[5]:.3f}")
+            f"  {d[15]}: challenger v{d[1]} vs champion v{d[2]}, {d[13]:%Y-%m-%d} to "
+            f"{d[14]:%Y-%m-%d}: {d[4]} rows{positives}\n"
+            f"    {d[16]} champion {_v(d[6])}, challenger {_v(d[7])}, difference {_f(d[8])} "
+            f"[{_f(d[9])}, {_f(d[10])}]; daily {loss} champion {_v(shadow[1])}, challenger "
+            f"{_v(shadow[2])}; mean daily rank correlation {_v(shadow[3])}")
     lines += ["", "Promotion decision:"]
     for d in decisions:
-        lines.append(f"  {d[0].upper()}: challenger v{d[1]}; champion v{d[2]} -> v{d[3]}")
+        lines.append(f"  {d[15]} {d[0].upper()}: challenger v{d[1]}; champion v{d[2]} -> "
+                     f"v{d[3]}")
         for gate in json.loads(d[12]):
             lines.append(f"    [{'pass' if gate['passed'] else 'FAIL'}] {gate['gate']}: "
                          f"{gate['detail']}")
     if not decisions:
         lines.append("  no decision (no challenger, or the same window was decided before)")
-    stability = _query(warehouse, "select previous_version, new_version, rows_compared, "
+    stability = _query(warehouse, "select task, previous_version, new_version, rows_compared, "
                                   "mean_abs_change, p99_abs_change, alert_flips "
                                   "from mon_prediction_stability")
     for s in stability:
-        lines.append(f"  stability v{s[0]} -> v{s[1]}: {s[2]} rows, mean |change| {s[3]:.4f}, "
-                     f"p99 {s[4]:.4f}, {s[5]} alerts flipped")
+        lines.append(f"  {s[0]} stability v{s[1]} -> v{s[2]}: {s[3]} rows, mean |change| "
+                     f"{s[4]:.4f}, p99 {s[5]:.4f}, {s[6]} alerts flipped")
     runs_logged = _query(warehouse, "select count(*), sum(rows_scored) from mon_inference_runs")
     lines += ["", f"Inference log: {runs_logged[0][0]} scoring runs, {runs_logged[0][1]} rows "
               f"({warehouse.parent / 'logs' / 'inference.jsonl'})",
@@ -227,3 +240,7 @@ def summary(warehouse: Path, days: list[str], decisions_before: int) -> str:
 
 def _f(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.4f}"
+
+
+def _v(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"

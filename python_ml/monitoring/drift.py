@@ -1,9 +1,10 @@
 """Drift references: the bins a model's Population Stability Index is measured against.
 
-At training time each model stores, per zone, the quantile bin edges of every feature on its
-training rows and of its calibrated score on its validation window, with the share of rows
-in each bin. (Scores on the training rows are in-sample, sharper than any later score, and
-more so for some families than others; the validation window was not fitted on.) The
+At training time each model stores, per entity (zone, settlement point), the quantile bin
+edges of every feature on its training rows and of its score (calibrated probability or
+point forecast) on its validation window, with the share of rows in each bin. (Scores on
+the training rows are in-sample, sharper than any later score, and more so for some
+families than others; the validation window was not fitted on.) The
 reference never moves: PSI is computed later in SQL (models/monitoring/) from these stored
 bins, so the warehouse, not Python, does the scanning.
 
@@ -19,9 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from python_ml.training.data import feature_matrix
-
-PREDICTION_FEATURE = "spike_probability"
+from python_ml.features.schema import feature_matrix
 
 
 def quantile_edges(values: np.ndarray, bins: int) -> np.ndarray:
@@ -39,7 +38,7 @@ def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), out, 0)
 
 
-def _bins(zone: str, kind: str, feature: str, values: np.ndarray,
+def _bins(entity: str, kind: str, feature: str, values: np.ndarray,
           bins: int) -> list[dict[str, object]]:
     edges = quantile_edges(values, bins)
     counts = np.bincount(bin_index(values, edges), minlength=len(edges) + 2)
@@ -47,7 +46,7 @@ def _bins(zone: str, kind: str, feature: str, values: np.ndarray,
     rows = []
     for b, share in enumerate(shares):
         rows.append({
-            "zone": zone, "kind": kind, "feature": feature, "bin": b,
+            "entity": entity, "kind": kind, "feature": feature, "bin": b,
             "lower": float(edges[b - 2]) if b >= 2 else None,
             "upper": float(edges[b - 1]) if 1 <= b <= len(edges) else None,
             "expected_share": float(share), "reference_rows": int(len(values)),
@@ -55,23 +54,23 @@ def _bins(zone: str, kind: str, feature: str, values: np.ndarray,
     return rows
 
 
-def feature_reference(frame: pd.DataFrame, columns: Sequence[str],
-                      bins: int) -> list[dict[str, object]]:
-    """Per zone and feature: the bins of the training rows (`frame`)."""
+def feature_reference(frame: pd.DataFrame, columns: Sequence[str], bins: int,
+                      id_col: str = "zone") -> list[dict[str, object]]:
+    """Per entity and feature: the bins of the training rows (`frame`)."""
     rows: list[dict[str, object]] = []
-    for zone, part in frame.groupby("zone", sort=True, observed=True):
+    for entity, part in frame.groupby(id_col, sort=True, observed=True):
         x = feature_matrix(part, columns)
         for j, name in enumerate(columns):
-            rows.extend(_bins(str(zone), "feature", name, x[:, j], bins))
+            rows.extend(_bins(str(entity), "feature", name, x[:, j], bins))
     return rows
 
 
-def prediction_reference(zones: np.ndarray, probability: np.ndarray,
-                         bins: int) -> list[dict[str, object]]:
-    """Per zone: the bins of the model's calibrated score on its validation window."""
+def prediction_reference(entities: np.ndarray, score: np.ndarray, bins: int,
+                         score_column: str) -> list[dict[str, object]]:
+    """Per entity: the bins of the model's served score on its validation window."""
     rows: list[dict[str, object]] = []
-    for zone in sorted(set(zones.tolist())):
-        rows.extend(_bins(str(zone), "prediction", PREDICTION_FEATURE,
-                          np.asarray(probability[zones == zone], dtype=float), bins))
+    for entity in sorted(set(entities.tolist())):
+        rows.extend(_bins(str(entity), "prediction", score_column,
+                          np.asarray(score[entities == entity], dtype=float), bins))
     return rows
 

@@ -35,16 +35,28 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
+def _try_lock(handle, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
 @contextmanager
-def warehouse_lock(warehouse: Path, path_name: str) -> Iterator[Path]:
-    """Hold the warehouse's run lock for the duration of the block, or raise WarehouseBusy."""
+def warehouse_lock(warehouse: Path, path_name: str,
+                   wait_seconds: float = 0.0) -> Iterator[Path]:
+    """Hold the warehouse's run lock for the duration of the block, or raise WarehouseBusy
+    (after waiting up to `wait_seconds` for the holder to finish)."""
     lock = lock_path(warehouse)
     lock.parent.mkdir(parents=True, exist_ok=True)
     handle = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(handle, wait_seconds):
             handle.seek(0)
             holder = handle.read().strip()
             try:
@@ -119,7 +131,9 @@ def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | N
     previous = os.environ.get("OPEN_POWER_DUCKDB")
     try:
         with warehouse_lock(warehouse, path_name):
-            if path_name == "hourly" and not _has_table(warehouse, "ml_spike_training_runs"):
+            # ml_spike_training_runs: a warehouse of release 0.1 (imported by the next build)
+            if path_name == "hourly" and not (_has_table(warehouse, "ml_training_runs")
+                                              or _has_table(warehouse, "ml_spike_training_runs")):
                 print(f"[run] {warehouse}: no model has been trained yet; the hourly path "
                       "only scores. Run the daily path once first: python -m python_ml run "
                       "daily [rule: champion_exists]", file=sys.stderr, flush=True)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from python_ml import quality
-from python_ml.runs import release_dbt_duckdb
+from python_ml.data import quality
+from python_ml.ops.runs import release_dbt_duckdb
 
 # CDN address -> (npm package@version, path inside the package)
 CDN_ASSETS: dict[str, tuple[str, str]] = {
@@ -74,7 +74,8 @@ SRI_ATTRIBUTES = re.compile(r'\s(?:integrity|crossorigin)(?:="[^"]*")?(?=[\s/>])
 STATIC_REF = re.compile(r'\b(href|src)="(?:\.\./)*static/')
 CSS_URL = re.compile(r"url\(['\"]?([^'\")]+)['\"]?\)")
 TABLE_SUITES = ("stg_opsd__time_series", "int_opsd__zone_hours", "fct_spike_features")
-PARAMETER_VARS = ("price_floor_eur_mwh", "price_cap_eur_mwh", "max_zone_power_mw")
+PARAMETER_VARS = ("price_floor_eur_mwh", "price_cap_eur_mwh", "max_zone_power_mw",
+                  "max_abs_standardized_feature")
 
 
 class DocsError(RuntimeError):
@@ -262,4 +263,7 @@ def dbt_var_defaults(project_dir: Path) -> dict[str, object]:
     import yaml
 
     values = yaml.safe_load((project_dir / "dbt_project.yml").read_text())["vars"]
-    return {name: values[name] for name in PARAMETER_VARS}
+    out = {name: values[name] for name in PARAMETER_VARS}
+    # Great Expectations parameters cannot be negated inside a suite
+    out["max_abs_standardized_feature_negative"] = -out["max_abs_standardized_feature"]
+    return out

@@ -1,4 +1,5 @@
-"""`python -m python_ml report`: one static HTML page on the models' health, viewable offline.
+"""`python -m python_ml report`: one static HTML page on a classification task's models
+(default spike_risk), viewable offline.
 
 Every plot is an inline SVG drawn by matplotlib from the warehouse's monitoring tables; the
 page loads nothing (no script, no CDN, no image file). Sections:
@@ -66,29 +67,51 @@ def _pyplot():
     return plt
 
 
-def champion(con) -> dict[str, object] | None:
+@dataclass(frozen=True)
+class TaskInfo:
+    name: str
+    mart: str
+    label: str
+    entity: str
+    target_time: str
+
+
+def task_info(con, task: str) -> TaskInfo:
+    """The task's mart, label and key columns, from ml_tasks and the mart's schema record."""
+    from python_ml.features.schema import latest_schema
+
+    found = _frame(con, "select mart, config_json from ml_tasks where task = ?", [task])
+    if found.empty:
+        raise FileNotFoundError(f"task {task} is not in ml_tasks; run `make demo` first")
+    config = json.loads(found["config_json"][0])
+    if config.get("kind") != "classification":
+        raise FileNotFoundError(f"task {task} is a {config.get('kind')} task; the report "
+                                "plots a classification task")
+    schema = latest_schema(_frame(con, "select * from feature_schema_versions"),
+                           str(found["mart"][0]))
+    return TaskInfo(task, schema.model_name, str(config["label"]), schema.key("entity"),
+                    schema.key("target_time"))
+
+
+def champion(con, task: TaskInfo) -> dict[str, object] | None:
     rows = _frame(con, """
         select model_version, model_family, calibration_method, threshold, threshold_json,
                feature_importance_json, test_metrics_json, trained_at_utc
-        from ml_model_registry where status = 'champion' order by model_version desc limit 1""")
+        from ml_model_registry where status = 'champion' and task = ?
+        order by model_version desc limit 1""", [task.name])
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def reliability(con, bins: int = 10) -> Figure:
-    data = _frame(con, """
-        with scored as (
-            select 'champion' as role, model_version, zone, target_ts_utc, spike_probability
-            from ml_spike_predictions
-            union all
-            select 'challenger', model_version, zone, target_ts_utc, spike_probability
-            from ml_shadow_predictions)
-        select s.role, s.model_version, s.spike_probability as p, cast(m.is_spike as int) as y
-        from scored s join fct_spike_features m using (zone, target_ts_utc)
-        where m.is_spike is not null""")
-    caption = ("Calibrated probability against observed spike frequency in ten equal-count "
-               "bins of each model's labelled predictions (champion rows from "
-               "ml_spike_predictions, challengers' from ml_shadow_predictions). On the "
-               "diagonal, a probability of 5 % means spikes 5 % of the time.")
+def reliability(con, task: TaskInfo, bins: int = 10) -> Figure:
+    data = _frame(con, f"""
+        select s.role, s.model_version, s.score as p, cast(m.{task.label} as int) as y
+        from ml_predictions s
+        join {task.mart} m on s.entity = cast(m.{task.entity} as varchar)
+            and s.target_ts_utc = m.{task.target_time}
+        where s.task = ? and m.{task.label} is not null""", [task.name])
+    caption = ("Calibrated probability against observed frequency in ten equal-count bins of "
+               "each model's labelled predictions (champion and challengers, ml_predictions). "
+               "On the diagonal, a probability of 5 % means events 5 % of the time.")
     if data.empty:
         return Figure("reliability", "Reliability", caption + " No labelled predictions yet.",
                       None)
@@ -109,14 +132,14 @@ def reliability(con, bins: int = 10) -> Figure:
     top = min(1.0, top * 1.1 + 1e-3)
     ax.plot([0, top], [0, top], color="grey", linewidth=0.8, label="perfect calibration")
     ax.set(xlim=(0, top), ylim=(0, top), xlabel="mean predicted probability",
-           ylabel="observed spike frequency")
+           ylabel="observed frequency")
     ax.legend(loc="upper left", frameon=False)
     return Figure("reliability", "Reliability", caption, _svg(fig))
 
 
 def drift_heatmap(con, version: int | None) -> Figure:
     caption = (f"PSI of each feature against the champion's training rows, per day (worst "
-               f"zone), for the {TOP_FEATURES} features with the largest PSI; blank where the "
+               f"entity), for the {TOP_FEATURES} features with the largest PSI; blank where the "
                "trailing window is too small to judge (severity insufficient). Colour "
                "breaks at the warn (0.1) and alert (0.25) thresholds of var drift.")
     data = pd.DataFrame() if version is None else _frame(con, """
@@ -149,13 +172,14 @@ def drift_heatmap(con, version: int | None) -> Figure:
     return Figure("drift", "Feature drift (PSI)", caption, _svg(fig))
 
 
-def alert_rate(con, target: float | None) -> Figure:
+def alert_rate(con, task: TaskInfo, target: float | None) -> Figure:
     data = _frame(con, """
         select model_version, cast(target_ts_utc as date) as day,
                avg(case when is_alert then 1.0 else 0.0 end) as rate, count(*) as n
-        from ml_spike_predictions group by 1, 2 order by 1, 2""")
+        from ml_predictions where task = ? and role = 'champion'
+        group by 1, 2 order by 1, 2""", [task.name])
     caption = ("Share of hours alerting per day, per serving model, against the alert-rate "
-               "target the threshold was chosen for (var ml_training.alert_rate_target).")
+               "target the threshold was chosen for (var ml_tasks.<task>.alert_rate_target).")
     if data.empty:
         return Figure("alert_rate", "Alert rate", caption + " No predictions yet.", None)
     plt = _pyplot()
@@ -174,11 +198,11 @@ def alert_rate(con, target: float | None) -> Figure:
     return Figure("alert_rate", "Alert rate against its target", caption, _svg(fig))
 
 
-def champion_vs_challengers(con) -> Figure:
+def champion_vs_challengers(con, task: TaskInfo) -> Figure:
     data = _frame(con, """
         select champion_version, challenger_version, target_date, brier_champion,
                brier_challenger, labelled_rows
-        from mon_shadow_comparison order by target_date""")
+        from mon_shadow_comparison where task = ? order by target_date""", [task.name])
     caption = ("Daily Brier score (lower is better) of the champion and each challenger on the "
                "labelled rows both scored (mon_shadow_comparison), 7-day means. The promotion "
                "decision uses PR-AUC with a bootstrap interval (ml_model_promotions).")
@@ -218,22 +242,23 @@ def importance(record: dict[str, object] | None, top: int = 20) -> Figure:
     return Figure("importance", "Feature importance", caption, _svg(fig))
 
 
-def _summary_rows(con) -> list[tuple[str, str]]:
+def _summary_rows(con, task: TaskInfo) -> list[tuple[str, str]]:
     rows = []
     registry = _frame(con, "select model_version, model_family, status, trained_at_utc "
-                           "from ml_model_registry order by model_version")
+                           "from ml_model_registry where task = ? order by model_version",
+                      [task.name])
     for r in registry.itertuples():
         rows.append((f"v{r.model_version}", f"{r.model_family}, {r.status}, trained "
                                             f"{pd.Timestamp(r.trained_at_utc):%Y-%m-%d %H:%M} UTC"))
     decisions = _frame(con, "select decision_id, decision, challenger_version, champion_before,"
-                            " champion_after, reason from ml_model_promotions "
-                            "order by decision_id desc limit 5")
+                            " champion_after, reason from ml_model_promotions where task = ? "
+                            "order by decision_id desc limit 5", [task.name])
     for d in decisions.itertuples():
         rows.append((f"decision {d.decision_id}", f"{d.decision}: challenger "
                      f"v{d.challenger_version}, champion v{d.champion_before} -> "
                      f"v{d.champion_after}; {d.reason}"))
     runs = _frame(con, "select count(*) n, sum(rows_scored) r, max(started_at_utc) "
-                       "as last_run from mon_inference_runs")
+                       "as last_run from mon_inference_runs where task = ?", [task.name])
     if len(runs) and runs["n"][0]:
         rows.append(("inference log", f"{runs['n'][0]} scoring runs, {int(runs['r'][0]):,} "
                      f"rows, last {pd.Timestamp(runs['last_run'][0]):%Y-%m-%d %H:%M} UTC"))
@@ -250,10 +275,12 @@ figure { margin: 0.5rem 0; } figcaption { color: #555; font-size: 0.85rem; max-w
 """
 
 
-def render(figures: list[Figure], summary: list[tuple[str, str]], warehouse: Path) -> str:
+def render(figures: list[Figure], summary: list[tuple[str, str]], warehouse: Path,
+           task: str) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Open Power ML: model report</title>", f"<style>{STYLE}</style>",
-             "</head><body>", "<h1>Open Power ML: spike-risk model report</h1>",
+             "</head><body>",
+             f"<h1>Open Power ML: model report, task {html.escape(task)}</h1>",
              f"<p>Warehouse <code>{html.escape(str(warehouse))}</code>, generated "
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>", "<table>"]
     parts += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
@@ -270,22 +297,24 @@ def render(figures: list[Figure], summary: list[tuple[str, str]], warehouse: Pat
     return "\n".join(parts)
 
 
-def build_report(warehouse: Path, out_dir: Path) -> Path:
+def build_report(warehouse: Path, out_dir: Path, task: str = "spike_risk") -> Path:
     """Write out_dir/index.html from the warehouse (opened read-only); return its path."""
     if not warehouse.exists():
         raise FileNotFoundError(f"{warehouse}: no warehouse; run `make demo` first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        record = champion(con)
+        info = task_info(con, task)
+        record = champion(con, info)
         version = int(record["model_version"]) if record else None  # type: ignore[arg-type]
         target = None
         if record:
             target = json.loads(str(record["threshold_json"])).get("alert_rate_target")
-        figures = [reliability(con), drift_heatmap(con, version), alert_rate(con, target),
-                   champion_vs_challengers(con), importance(record)]
-        summary = _summary_rows(con)
+        figures = [reliability(con, info), drift_heatmap(con, version),
+                   alert_rate(con, info, target), champion_vs_challengers(con, info),
+                   importance(record)]
+        summary = _summary_rows(con, info)
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "index.html"
     temporary = page.with_suffix(".html.tmp")
-    temporary.write_text(render(figures, summary, warehouse), encoding="utf-8")
+    temporary.write_text(render(figures, summary, warehouse, task), encoding="utf-8")
     temporary.replace(page)
     return page

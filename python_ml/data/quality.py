@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SUITES_DIR = Path(__file__).resolve().parents[1] / "expectations"
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 # one row per expectation, as validate() returns them
 RESULT_DTYPES = {"suite": "string", "expectation": "string", "column_name": "string",
                  "success": "bool", "observed_value": "string", "unexpected_count": "Int64",
