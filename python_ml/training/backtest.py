@@ -8,7 +8,7 @@ mart's rows of the next period (the cut up to the next cut), exactly as a challe
 Every family's predictions are kept; the one the run ranks first is the backtest's `model`.
 
 Results go to the warehouse, keyed by a backtest id (a hash of the task, the settings, the
-mart's schema and its rows up to the end):
+mart's schema and its rows up to the end, and the source of the training code):
 - ml_backtest_cuts: one row per finished cut (windows, rows, selected family, seconds);
 - ml_backtest_predictions: one row per family and scored row, with the label and the
   baselines' scores;
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from python_ml.features.schema import FeatureSchema, latest_schema
+from python_ml.ops.faults import pause_point
 from python_ml.registry.model import RegisteredModel
 from python_ml.registry.records import registry_records
 from python_ml.training.baselines import baseline_scores
@@ -119,6 +120,18 @@ def backtest_config(ml_training: Mapping[str, object],
     return TrainingConfig.from_vars(merged)
 
 
+def code_fingerprint() -> str:
+    """The source of everything that shapes a cut's results (training, features, registry):
+    a changed model code starts a new backtest instead of resuming an old one."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("training", "features", "registry"):
+        for path in sorted((root / package).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def backtest_id(task: Task, config: TrainingConfig, spec: BacktestSpec, schema: FeatureSchema,
                 frame: pd.DataFrame) -> str:
     """What a backtest's results depend on: the task, the settings, the window and cadence,
@@ -128,7 +141,8 @@ def backtest_id(task: Task, config: TrainingConfig, spec: BacktestSpec, schema: 
     settings = {"task": asdict(task), "config": asdict(config),
                 "spec": {"start": str(spec.start), "end": str(spec.end),
                          "every_days": spec.every_days},
-                "schema": schema.schema_hash, "rows": [len(rows), fingerprint]}
+                "schema": schema.schema_hash, "rows": [len(rows), fingerprint],
+                "code": code_fingerprint()}
     text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -340,20 +354,30 @@ def backtest_metrics(task: Task, predictions: pd.DataFrame, config: TrainingConf
                                             _threshold(task, selected, name)))
         families = []
         for family, rows in part.groupby("model_family"):
-            aligned = selected[key].merge(rows[key + ["score", "is_alert"]], on=key,
-                                          how="left")
+            aligned = selected[key + ["label"]].merge(rows[key + ["score"]], on=key,
+                                                      how="left")
             families.append(Predictor(str(family), aligned["score"].to_numpy(dtype=float),
                                       _threshold(task, aligned)))
+        if len(families) > 1:
+            # for orientation: the families' mean score (not a model the registry serves)
+            mean = np.mean([f.scores for f in families], axis=0)
+            families.append(Predictor("family_mean", mean, _threshold(
+                task, selected.assign(score=mean, is_alert=None), "score")))
         samples = config.bootstrap_samples if bootstrap else 0
         start, end = selected["target_ts_utc"].min(), selected["target_ts_utc"].max()
         entity_groups = [("ALL", np.ones(len(selected), dtype=bool))] + [
             (e, entities == e) for e in sorted(set(entities.tolist()))]
+        alerts = (selected["is_alert"].fillna(False).to_numpy(dtype=bool)
+                  if task.kind == "classification" else None)
         for entity, rows_mask in entity_groups:
             index = np.flatnonzero(rows_mask)
             sub = [Predictor(p.name, p.scores[index], p.threshold) for p in predictors]
             for row in evaluate_predictors(y[index], sub, metric_fn, days[index],
                                            samples=samples, seed=config.seed,
                                            reference="persistence", compare=compare):
+                if alerts is not None and row["predictor"] == "model":
+                    # each cut alerted at its own threshold: count the alerts it raised
+                    row = _alert_metric(row, y[index], alerts[index])
                 out.append({"period": period, "period_start_utc": start,
                             "period_end_utc": end, "entity": entity, **row})
             for row in evaluate_predictors(
@@ -370,15 +394,28 @@ def backtest_metrics(task: Task, predictions: pd.DataFrame, config: TrainingConf
     return metrics
 
 
+def _alert_metric(row: dict[str, object], y: np.ndarray,
+                  alerts: np.ndarray) -> dict[str, object]:
+    """Precision, recall and rate of the alerts the model raised (no interval)."""
+    positives = y == 1
+    value = {"precision_at_threshold": (alerts & positives).sum() / alerts.sum()
+             if alerts.sum() else None,
+             "recall_at_threshold": (alerts & positives).sum() / positives.sum()
+             if positives.sum() else None,
+             "alert_rate": alerts.mean() if len(alerts) else None}.get(str(row["metric"]))
+    if str(row["metric"]) not in ("precision_at_threshold", "recall_at_threshold",
+                                  "alert_rate"):
+        return row
+    return {**row, "value": None if value is None else float(value), "ci_low": None,
+            "ci_high": None}
+
+
 def _threshold(task: Task, rows: pd.DataFrame, column: str = "score") -> float:
-    """The alert threshold a classifier's alerts were made with (metrics at the threshold):
-    the model's is implied by its alerts; a baseline's is chosen on the rows themselves
-    (an optimistic reference, reported for orientation only)."""
+    """A threshold for the metrics at the threshold: the task's alert-rate rule applied to
+    the rows themselves (an optimistic reference for baselines and single families; the
+    model's own alerts are counted as raised, per cut)."""
     if task.kind != "classification" or rows.empty:
         return float("nan")
-    if column == "score" and "is_alert" in rows and rows["is_alert"].notna().any():
-        alerting = rows.loc[rows["is_alert"].fillna(False).astype(bool), "score"]
-        return float(alerting.min()) if len(alerting) else float(rows["score"].max()) + 1.0
     values = rows[column].to_numpy(dtype=float)
     return choose_threshold(values, rows["label"].to_numpy(dtype=float),
                             task.alert_rate_target).value
@@ -431,6 +468,7 @@ def run_backtest(warehouse: Path, spec: BacktestSpec, task_config: Mapping[str, 
                                       identifier, executor=pool)
             _write_cut(warehouse, rows, summary, settings_json, wait_seconds)
             bar.set_postfix_str(f"cut {cut.date()} in {summary['seconds']:.0f} s")
+            pause_point("backtest:cut")
     finally:
         if pool is not None:
             pool.shutdown()

@@ -237,6 +237,14 @@ def train_family(job: FamilyJob) -> TrainedModel:
     if task.kind == "classification":
         choice = choose_calibration(raw[s.calibrate], y[s.calibrate],
                                     job.config.max_relative_pr_auc_loss)
+        if s.final is not None and float(params.get("scale_pos_weight", 1.0)) == 1.0:
+            # the served model is refitted on the calibration window too: a map fitted to
+            # the model before the refit would correct it for what it has since learned
+            # (measured: a backtest's PR-AUC fell from 0.40 to 0.27 with it); an unweighted
+            # log-loss fit's own probabilities are served
+            choice = CalibrationChoice(Calibration("none"), choice.held_out,
+                                       "refitted on the whole window with unweighted "
+                                       "log-loss: its own probabilities are served")
         served = choice.calibration.apply(raw)
         threshold = choose_threshold(served[s.validation], y[s.validation],
                                      task.alert_rate_target)
@@ -271,6 +279,16 @@ def train_family(job: FamilyJob) -> TrainedModel:
                                  predictors + baselines, job.config)
     log(f"[ml] {task.name} {job.family}: evaluation with {job.config.bootstrap_samples} "
         f"day-block bootstrap samples in {time.perf_counter() - started:.1f} s")
+    if s.final is not None:
+        # the served model: the same parameters and (per row) rounds on the whole window
+        rows = int(s.final.sum())
+        rounds = min(job.fit.max_rounds, max(1, round(
+            predictor.num_trees * rows / max(1, int(s.train.sum())))))  # type: ignore
+        predictor = FAMILIES[job.family].refit(task, params, job.names, x[s.final],
+                                               y[s.final], rounds, job.fit)
+        tuning = {**tuning, "refit_rows": rows, "refit_rounds": rounds}
+        log(f"[ml] {task.name} {job.family}: refitted on {rows} rows up to the newest label "
+            f"({rounds} rounds)")
     return TrainedModel(
         family=job.family, predictor=predictor, params=params, tuning=tuning,
         calibration=choice.calibration, calibration_choice=choice, threshold=threshold,
@@ -333,7 +351,7 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
         with process_pool(size) as pool:
             models = list(pool.map(train_family, jobs))
     bounds = splits.bounds(pd.to_datetime(frame[task.target_time]))
-    train_rows = frame.loc[splits.train]
+    train_rows = frame.loc[splits.final if splits.final is not None else splits.train]
     return TrainingRun(task, schema, mode, models, bounds,
                        describe_features(train_rows, names), config,
                        drift.feature_reference(train_rows, names, config.drift_bins,

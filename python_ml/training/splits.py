@@ -8,9 +8,15 @@ boundary into `tune` (early stopping and the hyper-parameter search) and, after 
   gap, validation, gap, test. The evaluation tables' test metrics come from these.
 - `walk_forward_splits`: the production path. Validation is the most recent
   `validation_days` before the cut (the newest labelled target, or an earlier moment in a
-  backtest), training ends `gap_hours` before it and reaches back `train_days` (rolling)
-  or to the first labelled row (expanding). There is no test window: a walk-forward model
-  is judged on the days after its cut, by shadow scoring and the promotion gates.
+  backtest), reaching further back for a classifier until both its parts hold
+  `min_positives` positives; training ends `gap_hours` before it and reaches back
+  `train_days` (rolling) or to the first labelled row (expanding). With `refit` (the
+  default) the tuned model is then refitted on every labelled row of the window up to the
+  newest one, with the tuned parameters and rounds, so the served model's data end at the
+  newest label; its calibration, threshold and validation metrics are those of the model
+  before the refit, judged on rows it had not seen. There is no test window: a
+  walk-forward model is judged on the days after its cut, by shadow scoring and the
+  promotion gates.
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ class WalkForward:
     train_days: int = 730
     validation_days: int = 56
     gap_hours: int = 720
+    # refit the tuned model on every labelled row up to the newest (train, gap and
+    # validation): the served model's data then end at the newest labelled target
+    refit: bool = True
+    # classification: validation reaches further back, a week at a time, until its tuning
+    # and its calibration part each hold this many positives (quiet months have none), up
+    # to max_validation_days
+    min_positives: int = 10
+    max_validation_days: int = 182
 
     @classmethod
     def from_vars(cls, values: Mapping[str, object] | None) -> WalkForward:
@@ -62,6 +76,9 @@ class TimeSplits:
     test: np.ndarray
     score: np.ndarray
     mode: str = "fixed_split"
+    # walk-forward with refit: every labelled row of the window up to the cut, on which the
+    # final model is refitted with the tuned parameters and rounds
+    final: np.ndarray | None = None
 
     @property
     def validation(self) -> np.ndarray:
@@ -70,7 +87,9 @@ class TimeSplits:
     def bounds(self, times: pd.Series) -> dict[str, tuple[str, str] | None]:
         out: dict[str, tuple[str, str] | None] = {}
         for name in ("train", "tune", "calibrate", "test", "score"):
-            mask = getattr(self, name)
+            # a refitted model was trained on the final window
+            mask = self.final if name == "train" and self.final is not None else getattr(
+                self, name)
             out[name] = ((str(times[mask].min()), str(times[mask].max())) if mask.any()
                          else None)
         return out
@@ -140,18 +159,30 @@ def walk_forward_splits(frame: pd.DataFrame, task: Task, settings: WalkForward,
     if not known.any():
         raise ValueError(f"task {task.name}: no labelled row before {cut}")
     last = times[known].max()
-    validation_start = last.floor("D") - pd.Timedelta(days=settings.validation_days - 1)
-    train_end = validation_start - pd.Timedelta(hours=settings.gap_hours)
-    validation = known & (times >= validation_start).to_numpy()
-    train = known & (times < train_end).to_numpy()
-    if settings.window == "rolling":
-        train &= (times >= train_end - pd.Timedelta(days=settings.train_days)).to_numpy()
     days = times.dt.floor("D")
-    tune, calibrate = _cut_validation(validation, days, calibration_fraction) if (
-        validation.any()) else (validation, validation)
+    y = task.label_vector(frame)
+    length = settings.validation_days
+    while True:
+        validation_start = last.floor("D") - pd.Timedelta(days=length - 1)
+        validation = known & (times >= validation_start).to_numpy()
+        tune, calibrate = _cut_validation(validation, days, calibration_fraction) if (
+            validation.any()) else (validation, validation)
+        enough = task.kind != "classification" or min(
+            np.nansum(y[tune]), np.nansum(y[calibrate])) >= settings.min_positives
+        if enough or length >= settings.max_validation_days:
+            break
+        length = min(length + 7, settings.max_validation_days)
+    train_end = validation_start - pd.Timedelta(hours=settings.gap_hours)
+    train = known & (times < train_end).to_numpy()
+    final = np.asarray(known).copy()
+    if settings.window == "rolling":
+        start = (times >= train_end - pd.Timedelta(days=settings.train_days)).to_numpy()
+        train &= start
+        # the refit window covers train_days too, ending at the newest label
+        final = final & (times > last - pd.Timedelta(days=settings.train_days)).to_numpy()
     after = (times > last).to_numpy()
     splits = TimeSplits(train=train, tune=tune, calibrate=calibrate,
                         test=np.zeros(len(frame), dtype=bool), score=after | ~labelled,
-                        mode="walk_forward")
+                        mode="walk_forward", final=final if settings.refit else None)
     return _checked(splits, frame, task, "widen ml_training.walk_forward.validation_days or "
                     "train_days")

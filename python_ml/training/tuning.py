@@ -35,11 +35,13 @@ def tune_family(family_name: str, task: Task, names: tuple[str, ...], x_fit: np.
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(5, trials)),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=20),
     )
+    # the first trial tries the family's defaults (no up-weighting of positives)
+    study.enqueue_trial({**family.defaults, "scale_pos_weight": 1.0}, skip_if_exists=True)
     best: dict[str, object] = {}
     started = time.perf_counter()
 
     def objective(trial: optuna.Trial) -> float:
-        params = family.suggest(trial, task, y_fit)
+        params = family.suggest(trial, task, y_fit, fit)
 
         def report(step: int, value: float) -> None:
             trial.report(value, step)

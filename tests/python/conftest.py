@@ -132,8 +132,10 @@ ML_VARS = {
                    "min_observations": 168, "absolute_eur_mwh": 150},
     "spike_split": {"validation_start": "2017-07-25", "test_start": "2017-09-25",
                     "gap_hours": 720},
+    # in-process: a tiny sample trains faster than worker processes start (the template
+    # warehouse below trains with two, as a default build does)
     "ml_training": {"trials": 2, "bootstrap_samples": 20, "max_rounds": 200,
-                    "early_stopping_rounds": 20},
+                    "early_stopping_rounds": 20, "workers": 1},
 }
 # every model, test and view of the ML and monitoring layers, with their ancestors
 ML_MODELS = ["+tag:ml", "+tag:monitoring"]
@@ -175,7 +177,8 @@ def ml_raw_dir(tmp_path_factory):
 def ml_template(tmp_path_factory, ml_raw_dir):
     work_dir = tmp_path_factory.mktemp("ml_template")
     warehouse = work_dir / "open_power.duckdb"
-    run = ml_build(warehouse, ml_raw_dir, work_dir)
+    run = ml_build(warehouse, ml_raw_dir, work_dir,
+                   ml_training={**ML_VARS["ml_training"], "workers": 2})
     assert run.success, run.failure_text()
     return warehouse
 

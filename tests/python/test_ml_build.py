@@ -179,3 +179,49 @@ def test_a_mart_feature_out_of_range_stops_training_and_scoring(
     assert run.results["ml_spike_scores"] == "skipped"
     assert run.results["ml_price_scores"] == "skipped"
     assert hashes(ml_warehouse) == before
+
+
+def test_a_legal_extreme_price_is_scored_and_reported_not_refused(
+        ml_warehouse, ml_raw_dir, tmp_path):
+    """2,987.78 EUR/MWh, an hour of 2022 under SDAC's 3,000 cap, on the last published day:
+    far outside anything the champion saw in training. The next day is scored all the same,
+    each row saying which features were out of range; the inference log and drift count
+    them."""
+    import csv
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ml_raw_dir, raw)
+    path = raw / "opsd" / "time_series_60min_singleindex.csv"
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("DE_LU_price_day_ahead")
+    priced = [i for i, row in enumerate(rows[1:], start=1) if row[column]]
+    for i in priced[-24:]:
+        rows[i][column] = "2987.78"
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    with duckdb.connect(str(ml_warehouse)) as con:
+        # the score day is scored again by the next run
+        con.sql("delete from ml_spike_scores where target_ts_utc > (select max(target_ts_utc) "
+                "- interval 24 hour from ml_spike_scores)")
+    run = run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit",
+                   "--full-refresh"], warehouse=ml_warehouse, raw_dir=raw, work_dir=tmp_path,
+                  extra_vars={**ML_VARS, "retrain": False})
+    assert run.success, run.failure_text()
+    scored = query(ml_warehouse, """
+        select count(*), min(features_out_of_range),
+               bool_and(out_of_range_features like '%price_eur_mwh_max_24h%'),
+               bool_and(spike_probability between 0 and 1)
+        from ml_spike_predictions
+        where zone = 'DE_LU' and target_ts_utc > (select max(target_ts_utc) - interval 24 hour
+                                                  from ml_spike_predictions)""")[0]
+    assert scored[0] == 24 and scored[1] >= 1 and scored[2] and scored[3]
+    logged = query(ml_warehouse, """
+        select rows_out_of_range, out_of_range_json from mon_inference_runs
+        where task = 'spike_risk' and role = 'champion' order by started_at_utc desc
+        limit 1""")[0]
+    assert logged[0] >= 24 and json.loads(logged[1])["price_eur_mwh_max_24h"] >= 24
+    assert query(ml_warehouse, """
+        select sum(rows_out_of_range) >= 24 from mon_feature_out_of_range
+        where entity = 'DE_LU' and feature = 'price_eur_mwh_max_24h'""") == [(True,)]

@@ -10,7 +10,6 @@ layers without history (staging, marts, monitoring) are rebuilt from that sample
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -45,8 +44,11 @@ def upgraded(ml_raw_dir, tmp_path_factory):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for table in LEGACY:
             before[table] = (columns(con, table), legacy_hash(con, f"select * from {table}"))
+    # the first build of this release also rolls the spike task back to release 0.1's first
+    # champion: an imported artifact serves again
     run = run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit"],
-                  warehouse=warehouse, raw_dir=ml_raw_dir, work_dir=work, extra_vars=ML_VARS)
+                  warehouse=warehouse, raw_dir=ml_raw_dir, work_dir=work,
+                  extra_vars={**ML_VARS, "ml_promotion": {"promote_version": 1}})
     assert run.success, run.failure_text()
     return warehouse, before
 
@@ -63,12 +65,12 @@ def test_the_registry_of_release_0_1_is_imported_whole(upgraded):
             before["ml_spike_training_runs"][1]
         rows = con.sql("select model_version, task, status, training_mode, task_kind "
                        "from ml_model_registry order by model_version").fetchall()
-    # release 0.1's statuses (v3 promoted over v1, v2 the last run's challenger) hold until
-    # this build's training registers new challengers: a walk-forward spike retrain (v4, v5,
-    # retiring v2) and the new task's first, fixed-split models (v6 champion, v7)
-    assert rows[:3] == [(1, "spike_risk", "retired", "fixed_split", "classification"),
+    # release 0.1's history (v3 promoted over v1, v2 the last run's challenger), then this
+    # build: a walk-forward spike retrain (v4, v5, retiring v2), the new task's first,
+    # fixed-split models (v6 champion, v7), and the rollback to v1
+    assert rows[:3] == [(1, "spike_risk", "champion", "fixed_split", "classification"),
                         (2, "spike_risk", "retired", "fixed_split", "classification"),
-                        (3, "spike_risk", "champion", "fixed_split", "classification")]
+                        (3, "spike_risk", "retired", "fixed_split", "classification")]
     assert rows[3:] == [(4, "spike_risk", "challenger", "walk_forward", "classification"),
                         (5, "spike_risk", "challenger", "walk_forward", "classification"),
                         (6, "day_ahead_price", "champion", "fixed_split", "regression"),
@@ -103,19 +105,14 @@ def test_served_and_shadow_predictions_and_the_logs_are_kept(upgraded):
                        "where model_version <= 3 and entity is not null").fetchall() == [(3,)]
 
 
-def test_the_history_continues_after_the_upgrade(upgraded, ml_raw_dir, tmp_path):
+def test_the_history_continues_from_release_0_1(upgraded):
     warehouse, _ = upgraded
-    copy = tmp_path / "open_power.duckdb"
-    shutil.copyfile(warehouse, copy)
-    shutil.copytree(Path(warehouse).parent / "logs", tmp_path / "logs")
-    run = run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit"],
-                  warehouse=copy, raw_dir=ml_raw_dir, work_dir=tmp_path,
-                  extra_vars={**ML_VARS, "ml_promotion": {"promote_version": 1}})
-    assert run.success, run.failure_text()
-    with duckdb.connect(str(copy), read_only=True) as con:
-        decision = con.sql("select decision, champion_before, champion_after from "
-                           "ml_model_promotions order by decision_id desc limit 1").fetchall()
-        status = dict(con.sql("select model_version, status from ml_model_registry").fetchall())
-    # a rollback to release 0.1's first champion works on its imported artifact
-    assert decision == [("rollback", 3, 1)]
-    assert status[1] == "champion" and status[3] == "retired"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        decisions = con.sql("select decision_id, task, decision, champion_before, "
+                            "champion_after from ml_model_promotions where decision_id > 3 "
+                            "order by decision_id").fetchall()
+        served = con.sql("select distinct model_version from ml_spike_predictions "
+                         "order by 1").fetchall()
+    # decision ids continue release 0.1's log; the rollback takes effect from the next run
+    assert decisions == [(4, "spike_risk", "rollback", 3, 1)]
+    assert served == [(1,), (3,)]
