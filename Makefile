@@ -12,7 +12,8 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .PHONY: demo test install generate build summary sql download entsoe docs lint bench clean \
-	hourly daily lifecycle report ercot-real bench-ercot backtest backtest-entsoe
+	hourly daily lifecycle report ercot-real bench-ercot backtest backtest-entsoe \
+	bench-training
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -108,6 +109,11 @@ ercot-real: $(STAMP)
 bench-ercot: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_ercot.py $(BENCH_ERCOT_ARGS)
+
+# Families trained one after the other against one process per family (bench/bench_training.py)
+bench-training: $(STAMP)
+	@test -f warehouse/open_power.duckdb || $(MAKE) demo
+	$(BIN)/python bench/bench_training.py $(BENCH_TRAINING_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -14,21 +14,14 @@
 
 {% macro contract_key(model_name, kind) -%}
     {#- The column of `model_name` whose contract entry declares meta.key = kind. -#}
-    {%- set found = [] -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model'
-                and node.name == model_name -%}
-            {%- for column in node.columns.values() if column.meta.get('key') == kind -%}
-                {%- do found.append(column.name) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-        {%- if found | length != 1 -%}
-            {{ exceptions.raise_compiler_error(model_name ~ ": expected one column with "
-                ~ "meta.key = " ~ kind ~ " in its contract, found " ~ found
-                ~ " [rule: task_columns]") }}
-        {%- endif -%}
-    {%- else -%}
-        {%- do found.append(kind) -%}
+    {%- if not execute -%}
+        {{ return(kind) }}
+    {%- endif -%}
+    {%- set found = contract_columns_with(model_name, 'key', kind) -%}
+    {%- if found | length != 1 -%}
+        {{ exceptions.raise_compiler_error(model_name ~ ": expected one column with "
+            ~ "meta.key = " ~ kind ~ " in its contract, found " ~ found
+            ~ " [rule: task_columns]") }}
     {%- endif -%}
     {{ return(found[0]) }}
 {%- endmacro %}
@@ -61,11 +54,7 @@
         as {{ task['score_column'] }}_{{ suffix }},
     {%- endfor %}
     {%- endif %}
-    cast(features_out_of_range as bigint) as features_out_of_range,
-    cast(out_of_range_features as varchar) as out_of_range_features,
-    cast(feature_schema_hash as varchar) as feature_schema_hash,
-    cast(scored_at_utc as timestamp) as scored_at_utc,
-    cast(dbt_invocation_id as varchar) as dbt_invocation_id
+    {{ scoring_run_columns() }}
 {%- endmacro %}
 
 {% macro task_generic_columns(task_name, role) -%}
@@ -96,6 +85,11 @@
     cast(null as double) as interval_low,
     cast(null as double) as interval_high,
     {%- endif %}
+    {{ scoring_run_columns() }}
+{%- endmacro %}
+
+{% macro scoring_run_columns() -%}
+    {#- What every task's scores carry about the run that scored them. -#}
     cast(features_out_of_range as bigint) as features_out_of_range,
     cast(out_of_range_features as varchar) as out_of_range_features,
     cast(feature_schema_hash as varchar) as feature_schema_hash,

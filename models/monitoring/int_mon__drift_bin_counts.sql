@@ -11,7 +11,6 @@ with
 
 scored as (
 
-    -- a promoted challenger scored its rows twice (shadow, then champion): count them once
     select
         task,
         model_version,
@@ -22,11 +21,7 @@ scored as (
         target_ts_utc = min(target_ts_utc) over (
             partition by task, model_version, entity, forecast_origin_ts_utc
         ) as first_of_origin
-    from {{ ref('ml_predictions') }}
-    qualify row_number() over (
-        partition by task, model_version, entity, target_ts_utc
-        order by case role when 'champion' then 0 else 1 end
-    ) = 1
+    from {{ ref('int_mon__model_scores') }}
 
 ),
 

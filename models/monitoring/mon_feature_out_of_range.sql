@@ -15,11 +15,7 @@ scored as (
         entity,
         cast(target_ts_utc as date) as scored_date,
         out_of_range_features
-    from {{ ref('ml_predictions') }}
-    qualify row_number() over (
-        partition by task, model_version, entity, target_ts_utc
-        order by case role when 'champion' then 0 else 1 end
-    ) = 1
+    from {{ ref('int_mon__model_scores') }}
 
 ),
 
