@@ -362,7 +362,7 @@ def backtest_metrics(task: Task, predictions: pd.DataFrame, config: TrainingConf
             # for orientation: the families' mean score (not a model the registry serves)
             mean = np.mean([f.scores for f in families], axis=0)
             families.append(Predictor("family_mean", mean, _threshold(
-                task, selected.assign(score=mean, is_alert=None), "score")))
+                task, selected.assign(score=mean))))
         samples = config.bootstrap_samples if bootstrap else 0
         start, end = selected["target_ts_utc"].min(), selected["target_ts_utc"].max()
         entity_groups = [("ALL", np.ones(len(selected), dtype=bool))] + [
@@ -397,17 +397,15 @@ def backtest_metrics(task: Task, predictions: pd.DataFrame, config: TrainingConf
 def _alert_metric(row: dict[str, object], y: np.ndarray,
                   alerts: np.ndarray) -> dict[str, object]:
     """Precision, recall and rate of the alerts the model raised (no interval)."""
-    positives = y == 1
-    value = {"precision_at_threshold": (alerts & positives).sum() / alerts.sum()
-             if alerts.sum() else None,
-             "recall_at_threshold": (alerts & positives).sum() / positives.sum()
-             if positives.sum() else None,
-             "alert_rate": alerts.mean() if len(alerts) else None}.get(str(row["metric"]))
-    if str(row["metric"]) not in ("precision_at_threshold", "recall_at_threshold",
-                                  "alert_rate"):
+    hits, raised, positives = int((alerts & (y == 1)).sum()), int(alerts.sum()), int(
+        (y == 1).sum())
+    counts = {"precision_at_threshold": (hits, raised), "recall_at_threshold":
+              (hits, positives), "alert_rate": (raised, len(alerts))}
+    if row["metric"] not in counts:
         return row
-    return {**row, "value": None if value is None else float(value), "ci_low": None,
-            "ci_high": None}
+    numerator, denominator = counts[str(row["metric"])]
+    value = numerator / denominator if denominator else None
+    return {**row, "value": value, "ci_low": None, "ci_high": None}
 
 
 def _threshold(task: Task, rows: pd.DataFrame, column: str = "score") -> float:
