@@ -82,8 +82,10 @@ def engine_duckdb_table(db: str, _out: str) -> int:
     import duckdb
 
     with duckdb.connect(db) as con:
-        con.execute("create or replace table bench_rtm_hourly as "
-                    + STEP_SQL.format(source="stg_ercot__rtm_spp"))
+        con.execute(
+            "create or replace table bench_rtm_hourly as "
+            + STEP_SQL.format(source="stg_ercot__rtm_spp")
+        )
         return con.sql("select count(*) from bench_rtm_hourly").fetchall()[0][0]
 
 
@@ -91,22 +93,26 @@ def engine_duckdb_parquet(inp: str, out: str) -> int:
     import duckdb
 
     with duckdb.connect() as con:
-        con.execute(f"copy ({STEP_SQL.format(source=f'read_parquet({inp!r})')}) "
-                    f"to '{out}' (format parquet)")
+        con.execute(
+            f"copy ({STEP_SQL.format(source=f'read_parquet({inp!r})')}) to '{out}' (format parquet)"
+        )
         return con.sql(f"select count(*) from read_parquet('{out}')").fetchall()[0][0]
 
 
 def engine_polars(inp: str, out: str) -> int:
     import polars as pl
 
-    (pl.scan_parquet(inp)
-     .group_by(pl.col("interval_start_utc").dt.truncate("1h").alias("hour_start_utc"),
-               "settlement_point")
-     .agg(pl.col("rtm_spp").mean().alias("rtm_spp_mean"),
-          pl.len().alias("rtm_spp_intervals"))
-     .with_columns((pl.col("rtm_spp_intervals") < 4).alias("rtm_spp_incomplete"))
-     .sort("hour_start_utc", "settlement_point")
-     .sink_parquet(out))
+    (
+        pl.scan_parquet(inp)
+        .group_by(
+            pl.col("interval_start_utc").dt.truncate("1h").alias("hour_start_utc"),
+            "settlement_point",
+        )
+        .agg(pl.col("rtm_spp").mean().alias("rtm_spp_mean"), pl.len().alias("rtm_spp_intervals"))
+        .with_columns((pl.col("rtm_spp_intervals") < 4).alias("rtm_spp_incomplete"))
+        .sort("hour_start_utc", "settlement_point")
+        .sink_parquet(out)
+    )
     return pl.scan_parquet(out).select(pl.len()).collect().item()
 
 
@@ -115,15 +121,22 @@ def engine_pandas(inp: str, out: str) -> int:
 
     frame = pd.read_parquet(inp)
     frame["hour_start_utc"] = frame["interval_start_utc"].dt.floor("h")
-    result = (frame.groupby(["hour_start_utc", "settlement_point"], sort=True)["rtm_spp"]
-              .agg(rtm_spp_mean="mean", rtm_spp_intervals="size").reset_index())
+    result = (
+        frame.groupby(["hour_start_utc", "settlement_point"], sort=True)["rtm_spp"]
+        .agg(rtm_spp_mean="mean", rtm_spp_intervals="size")
+        .reset_index()
+    )
     result["rtm_spp_incomplete"] = result["rtm_spp_intervals"] < 4
     result.to_parquet(out, index=False)
     return len(result)
 
 
-WORKERS = {"duckdb-table": engine_duckdb_table, "duckdb-parquet": engine_duckdb_parquet,
-           "polars": engine_polars, "pandas": engine_pandas}
+WORKERS = {
+    "duckdb-table": engine_duckdb_table,
+    "duckdb-parquet": engine_duckdb_parquet,
+    "polars": engine_polars,
+    "pandas": engine_pandas,
+}
 
 
 def worker_main(args: argparse.Namespace) -> None:
@@ -137,16 +150,30 @@ def worker_main(args: argparse.Namespace) -> None:
 
 
 def dbt_env(warehouse: Path, memory_limit: str | None) -> dict[str, str]:
-    env = {**os.environ, "OPEN_POWER_DUCKDB": str(warehouse), "DBT_PROFILES_DIR": str(PROJECT_DIR),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env = {
+        **os.environ,
+        "OPEN_POWER_DUCKDB": str(warehouse),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
     if memory_limit:
         env["OPEN_POWER_DUCKDB_MEMORY"] = memory_limit
     return env
 
 
 def dbt_cmd(args: list[str], raw_dir: Path, work: Path) -> list[str]:
-    return [DBT, *args, "--project-dir", str(PROJECT_DIR), "--target-path", str(work / "target"),
-            "--log-path", str(work / "logs"), "--vars", json.dumps({"raw_dir": str(raw_dir)})]
+    return [
+        DBT,
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--vars",
+        json.dumps({"raw_dir": str(raw_dir)}),
+    ]
 
 
 def model_seconds(work: Path) -> dict[str, float]:
@@ -172,11 +199,26 @@ def prepare(label: str, spec_args: list[str], fresh: bool) -> dict:
         return json.loads(state_file.read_text())
     folder.mkdir(parents=True, exist_ok=True)
     log(f"{label}: generating the sample ({' '.join(spec_args)})")
-    gen = run_measured([sys.executable, "-m", "python_ml", "generate", "ercot", "--quiet",
-                        "--raw-dir", str(raw_dir), *spec_args], folder / "logs" / "generate.log")
-    state = {"label": label, "generate": {k: gen[k] for k in ("seconds", "peak_mib")},
-             "generate_output": gen["stdout"].strip(),
-             "raw_gb": round(sum(p.stat().st_size for p in raw_dir.rglob("*.csv")) / 1e9, 2)}
+    gen = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "python_ml",
+            "generate",
+            "ercot",
+            "--quiet",
+            "--raw-dir",
+            str(raw_dir),
+            *spec_args,
+        ],
+        folder / "logs" / "generate.log",
+    )
+    state = {
+        "label": label,
+        "generate": {k: gen[k] for k in ("seconds", "peak_mib")},
+        "generate_output": gen["stdout"].strip(),
+        "raw_gb": round(sum(p.stat().st_size for p in raw_dir.rglob("*.csv")) / 1e9, 2),
+    }
     state_file.write_text(json.dumps(state, indent=2))
     return state
 
@@ -188,17 +230,33 @@ def full_build(label: str, memory_limit: str | None) -> dict:
         Path(f"{warehouse}{suffix}").unlink(missing_ok=True)
     env = dbt_env(warehouse, memory_limit)
     work = folder / "full"
-    run_measured(dbt_cmd(["seed", "--select", "ercot_settlement_points"], folder / "raw", work),
-                 folder / "logs" / "seed.log", env)
+    run_measured(
+        dbt_cmd(["seed", "--select", "ercot_settlement_points"], folder / "raw", work),
+        folder / "logs" / "seed.log",
+        env,
+    )
     log(f"{label}: full build (dbt run --select {HOURLY_LAYER})")
-    result = run_measured(dbt_cmd(["run", "--select", HOURLY_LAYER], folder / "raw", work),
-                          folder / "logs" / "full_build.log", env)
-    return {"seconds": result["seconds"], "peak_mib": result["peak_mib"],
-            "models": model_seconds(work),
-            "rows": {t: table_rows(warehouse, t) for t in (
-                "stg_ercot__rtm_spp", "stg_ercot__dam_spp", "stg_ercot__sced_lmp",
-                "int_ercot__rtm_hourly", "int_ercot__settlement_point_hours")},
-            "warehouse_gb": round(warehouse.stat().st_size / 1e9, 2)}
+    result = run_measured(
+        dbt_cmd(["run", "--select", HOURLY_LAYER], folder / "raw", work),
+        folder / "logs" / "full_build.log",
+        env,
+    )
+    return {
+        "seconds": result["seconds"],
+        "peak_mib": result["peak_mib"],
+        "models": model_seconds(work),
+        "rows": {
+            t: table_rows(warehouse, t)
+            for t in (
+                "stg_ercot__rtm_spp",
+                "stg_ercot__dam_spp",
+                "stg_ercot__sced_lmp",
+                "int_ercot__rtm_hourly",
+                "int_ercot__settlement_point_hours",
+            )
+        },
+        "warehouse_gb": round(warehouse.stat().st_size / 1e9, 2),
+    }
 
 
 def export_input(label: str) -> Path:
@@ -209,8 +267,10 @@ def export_input(label: str) -> Path:
     if not target.exists():
         log(f"{label}: exporting stg_ercot__rtm_spp to {target.name}")
         with duckdb.connect(str(folder / "ercot.duckdb"), read_only=True) as con:
-            con.execute("copy (select interval_start_utc, settlement_point, rtm_spp from "
-                        f"stg_ercot__rtm_spp) to '{target}' (format parquet)")
+            con.execute(
+                "copy (select interval_start_utc, settlement_point, rtm_spp from "
+                f"stg_ercot__rtm_spp) to '{target}' (format parquet)"
+            )
     return target
 
 
@@ -221,15 +281,29 @@ def run_step(label: str, engine: str, memory_limit: str | None) -> dict:
     log(f"{label}: 15-minute -> hourly with {engine}")
     if engine == "dbt-project":
         work = folder / "step_dbt"
-        result = run_measured(dbt_cmd(["run", "--select", STEP_MODEL, "--full-refresh"],
-                                      folder / "raw", work), folder / "logs" / "step_dbt.log",
-                              dbt_env(folder / "ercot.duckdb", memory_limit))
-        return {"seconds": result["seconds"], "peak_mib": result["peak_mib"],
-                "model_seconds": model_seconds(work)[STEP_MODEL],
-                "rows": table_rows(folder / "ercot.duckdb", STEP_MODEL)}
-    cmd = [sys.executable, __file__, "--worker", engine, "--input",
-           str(folder / "rtm_15min.parquet"), "--output", str(out), "--db",
-           str(folder / "ercot.duckdb")]
+        result = run_measured(
+            dbt_cmd(["run", "--select", STEP_MODEL, "--full-refresh"], folder / "raw", work),
+            folder / "logs" / "step_dbt.log",
+            dbt_env(folder / "ercot.duckdb", memory_limit),
+        )
+        return {
+            "seconds": result["seconds"],
+            "peak_mib": result["peak_mib"],
+            "model_seconds": model_seconds(work)[STEP_MODEL],
+            "rows": table_rows(folder / "ercot.duckdb", STEP_MODEL),
+        }
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        engine,
+        "--input",
+        str(folder / "rtm_15min.parquet"),
+        "--output",
+        str(out),
+        "--db",
+        str(folder / "ercot.duckdb"),
+    ]
     result = run_measured(cmd, folder / "logs" / f"step_{engine}.log")
     inner = json.loads(result["stdout"].strip().splitlines()[-1])
     return {"seconds": result["seconds"], "peak_mib": result["peak_mib"], "rows": inner["rows"]}
@@ -248,7 +322,8 @@ def agreement(label: str, engines: list[str]) -> dict:
             if engine == "duckdb-parquet":
                 continue
             other = {"dbt-project": f"w.{STEP_MODEL}", "duckdb-table": "w.bench_rtm_hourly"}.get(
-                engine, f"read_parquet('{folder / f'step_{engine}.parquet'}')")
+                engine, f"read_parquet('{folder / f'step_{engine}.parquet'}')"
+            )
             mismatches = con.sql(f"""
                 select count(*) from {base} a full join {other} b
                     on a.hour_start_utc = b.hour_start_utc
@@ -277,10 +352,11 @@ def incremental_day(label: str, memory_limit: str | None) -> dict:
     shutil.copyfile(warehouse, kept)
     appended = append_ercot_sample(out_dir, 1, progress=False)
     try:
-        result = run_measured(dbt_cmd(["run", "--select", HOURLY_LAYER], folder / "raw",
-                                      folder / "full"),
-                              folder / "logs" / "incremental_day.log",
-                              dbt_env(warehouse, memory_limit))
+        result = run_measured(
+            dbt_cmd(["run", "--select", HOURLY_LAYER], folder / "raw", folder / "full"),
+            folder / "logs" / "incremental_day.log",
+            dbt_env(warehouse, memory_limit),
+        )
         models = model_seconds(folder / "full")
         rows = table_rows(warehouse, "stg_ercot__rtm_spp")
     finally:
@@ -289,56 +365,93 @@ def incremental_day(label: str, memory_limit: str | None) -> dict:
         (out_dir / SIDECAR_FILE).write_bytes(sidecar)
         Path(f"{warehouse}.wal").unlink(missing_ok=True)
         os.replace(kept, warehouse)
-    return {"seconds": result["seconds"], "peak_mib": result["peak_mib"], "models": models,
-            "day": str(appended.first_day), "rtm_rows_after": rows}
+    return {
+        "seconds": result["seconds"],
+        "peak_mib": result["peak_mib"],
+        "models": models,
+        "day": str(appended.first_day),
+        "rtm_rows_after": rows,
+    }
 
 
 def report(label: str, state: dict, full: dict, steps: dict, agree: dict, incr: dict) -> str:
-    lines = [f"ERCOT layers, {label}: {state['generate_output']}",
-             f"generation {state['generate']['seconds']:.0f} s, raw CSV {state['raw_gb']} GB", ""]
+    lines = [
+        f"ERCOT layers, {label}: {state['generate_output']}",
+        f"generation {state['generate']['seconds']:.0f} s, raw CSV {state['raw_gb']} GB",
+        "",
+    ]
     if full:
-        lines.append(f"full build (dbt run {HOURLY_LAYER}): {full['seconds']:.1f} s, "
-                     f"peak {full['peak_mib'] / 1024:.2f} GiB, warehouse {full['warehouse_gb']} GB")
-        lines.append(f"  node seconds (sum over models, 2 dbt threads): "
-                     f"{sum(full['models'].values()):.1f}; per model (s): "
-                     + ", ".join(f"{k} {v}" for k, v in full["models"].items()))
+        lines.append(
+            f"full build (dbt run {HOURLY_LAYER}): {full['seconds']:.1f} s, "
+            f"peak {full['peak_mib'] / 1024:.2f} GiB, warehouse {full['warehouse_gb']} GB"
+        )
+        lines.append(
+            f"  node seconds (sum over models, 2 dbt threads): "
+            f"{sum(full['models'].values()):.1f}; per model (s): "
+            + ", ".join(f"{k} {v}" for k, v in full["models"].items())
+        )
         lines.append("  rows: " + ", ".join(f"{k} {v:,}" for k, v in full["rows"].items()))
     if steps:
         base = steps.get("duckdb-parquet")
-        lines += ["", "15-minute -> hourly step", f"  {'engine':16} {'rows':>12} {'seconds':>8} "
-                  f"{'peak GiB':>9} {'x time':>7} {'x memory':>8}  agreement"]
+        lines += [
+            "",
+            "15-minute -> hourly step",
+            f"  {'engine':16} {'rows':>12} {'seconds':>8} "
+            f"{'peak GiB':>9} {'x time':>7} {'x memory':>8}  agreement",
+        ]
         for engine, r in steps.items():
             ratio_t = f"{r['seconds'] / base['seconds']:.2f}" if base else "-"
             ratio_m = f"{r['peak_mib'] / base['peak_mib']:.2f}" if base else "-"
             extra = f" (model {r['model_seconds']:.1f} s)" if "model_seconds" in r else ""
-            agreed = "baseline" if engine == "duckdb-parquet" else (
-                f"{agree.get(engine, '?')} rows differ")
-            lines.append(f"  {engine:16} {r['rows']:>12,} {r['seconds']:>8.1f} "
-                         f"{r['peak_mib'] / 1024:>9.2f} {ratio_t:>7} {ratio_m:>8}  {agreed}{extra}")
+            agreed = (
+                "baseline"
+                if engine == "duckdb-parquet"
+                else (f"{agree.get(engine, '?')} rows differ")
+            )
+            lines.append(
+                f"  {engine:16} {r['rows']:>12,} {r['seconds']:>8.1f} "
+                f"{r['peak_mib'] / 1024:>9.2f} {ratio_t:>7} {ratio_m:>8}  {agreed}{extra}"
+            )
     if incr:
         share = f", {incr['seconds'] / full['seconds']:.1%} of the full build" if full else ""
-        lines += ["", f"incremental day ({incr['day']}): {incr['seconds']:.1f} s, peak "
-                  f"{incr['peak_mib'] / 1024:.2f} GiB{share}",
-                  f"  node seconds: {sum(incr['models'].values()):.1f}"
-                  + (f" ({sum(incr['models'].values()) / sum(full['models'].values()):.1%} of "
-                     "the full build's)" if full else "")
-                  + "; per model (s): "
-                  + ", ".join(f"{k} {v}" for k, v in incr["models"].items())]
+        lines += [
+            "",
+            f"incremental day ({incr['day']}): {incr['seconds']:.1f} s, peak "
+            f"{incr['peak_mib'] / 1024:.2f} GiB{share}",
+            f"  node seconds: {sum(incr['models'].values()):.1f}"
+            + (
+                f" ({sum(incr['models'].values()) / sum(full['models'].values()):.1%} of "
+                "the full build's)"
+                if full
+                else ""
+            )
+            + "; per model (s): "
+            + ", ".join(f"{k} {v}" for k, v in incr["models"].items()),
+        ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--points", type=int, help="settlement points (default: scale mode, 1000)")
     p.add_argument("--days", type=int, help="delivery days (default: scale mode, 1096)")
     p.add_argument("--fresh", action="store_true", help="regenerate the sample and rebuild")
-    p.add_argument("--engines", nargs="*", default=list(ENGINES), choices=ENGINES,
-                   help="engines of the 15-minute -> hourly step (none: skip the step)")
+    p.add_argument(
+        "--engines",
+        nargs="*",
+        default=list(ENGINES),
+        choices=ENGINES,
+        help="engines of the 15-minute -> hourly step (none: skip the step)",
+    )
     p.add_argument("--repeat", type=int, default=1, help="runs per engine; the fastest counts")
     p.add_argument("--memory-limit", help="DuckDB memory limit for the dbt runs, e.g. 4GB")
-    p.add_argument("--skip-full", action="store_true",
-                   help="reuse the warehouse and the full-build figures of an earlier run")
+    p.add_argument(
+        "--skip-full",
+        action="store_true",
+        help="reuse the warehouse and the full-build figures of an earlier run",
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--input", help=argparse.SUPPRESS)
     p.add_argument("--output", help=argparse.SUPPRESS)
@@ -375,10 +488,17 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if not steps and earlier:
         steps, agree = earlier.get("step", {}), earlier.get("agreement", {})
-    results[label] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "versions": versions(),
-                      "memory_limit": args.memory_limit, "state": state, "full_build": full,
-                      "step": steps, "agreement": agree, "incremental_day": incr,
-                      "report": text}
+    results[label] = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "versions": versions(),
+        "memory_limit": args.memory_limit,
+        "state": state,
+        "full_build": full,
+        "step": steps,
+        "agreement": agree,
+        "incremental_day": incr,
+        "report": text,
+    }
     results_file.write_text(json.dumps(results, indent=2))
     log(f"results in {results_file}")
 

@@ -238,7 +238,11 @@ def run_measured(cmd: list[str], log_file: Path, env: dict[str, str] | None = No
         fh.flush()
         proc = subprocess.Popen(
             [sys.executable, "-S", "-c", LAUNCHER, str(w), *cmd],
-            stdout=subprocess.PIPE, stderr=fh, cwd=PROJECT_DIR, env=env, pass_fds=(w,),
+            stdout=subprocess.PIPE,
+            stderr=fh,
+            cwd=PROJECT_DIR,
+            env=env,
+            pass_fds=(w,),
         )
         os.close(w)
         out, _ = proc.communicate()
@@ -352,9 +356,11 @@ def prepare(size: Size, fresh: bool) -> dict:
     dbt = Dbt(size.db, size.raw_dir, size.dir)
     steps["dbt seed"] = dbt("seed", name="seed")
     steps["staging+hourly layer (+int_opsd__zone_hours)"] = dbt(
-        "run", "--select", "+int_opsd__zone_hours", name="hourly")
+        "run", "--select", "+int_opsd__zone_hours", name="hourly"
+    )
     steps["int_spike__hourly_inputs"] = dbt(
-        "run", "--select", "int_spike__hourly_inputs", name="inputs")
+        "run", "--select", "int_spike__hourly_inputs", name="inputs"
+    )
 
     import duckdb
 
@@ -514,8 +520,11 @@ def mart_runs(
 
     log(f"{size.label}: appending 24 h to the raw sample (day 2)")
     append_opsd_sample(inc / "raw" / "opsd", 24)
-    all_inc = record("staging->mart incremental (+1 day)",
-                     dbt_inc("run", "--select", "+fct_spike_features", name="all_inc"), None)
+    all_inc = record(
+        "staging->mart incremental (+1 day)",
+        dbt_inc("run", "--select", "+fct_spike_features", name="all_inc"),
+        None,
+    )
     all_full = record("staging->mart full-refresh",
                       dbt_inc("run", "--select", "+fct_spike_features", "--full-refresh",
                               name="all_full"),
@@ -557,8 +566,11 @@ def fmt_table(size_label: str, state: dict, results: list[dict]) -> str:
         secs = r["seconds"]
         mem = r.get("peak_mib")
         n = r.get("rows")
-        rate = f"{n / secs:,.0f}" if n and r["workload"] in ("reference",) or (
-            n and "full" in r["workload"]) else ""
+        rate = (
+            f"{n / secs:,.0f}"
+            if n and r["workload"] in ("reference",) or (n and "full" in r["workload"])
+            else ""
+        )
         inner = f"{r['inner_seconds']:.1f}" if r.get("inner_seconds") is not None else ""
         xs = f"{secs / base['seconds']:.2f}" if base and r["workload"] == "reference" else ""
         is_ref = base and r["workload"] == "reference"
@@ -590,24 +602,46 @@ def versions() -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", nargs="+", default=["10M", "50M"],
-                   help="zone-hours per sample, e.g. 1M 10M 50M (default 10M 50M)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["10M", "50M"],
+        help="zone-hours per sample, e.g. 1M 10M 50M (default 10M 50M)",
+    )
     p.add_argument("--fresh", action="store_true", help="regenerate and rebuild cached samples")
-    p.add_argument("--engines", nargs="+", default=list(ENGINES), choices=(*ENGINES, "none"),
-                   help="reference engines to run ('none': only the mart runs)")
-    p.add_argument("--mart-exclude", nargs="*", default=[],
-                   help="extra models to leave out of the feature-chain runs (their tables are"
-                   " dropped from the bench warehouse first), e.g. feature_schema_versions")
-    p.add_argument("--repeat", type=int, default=1,
-                   help="run each reference engine N times and report the fastest run"
-                   " (all runs are kept in results.json)")
-    p.add_argument("--no-mart", action="store_true",
-                   help="skip the feature mart and incremental runs")
-    p.add_argument("--rebuild-chain", action="store_true",
-                   help="also full-refresh the feature chain on the appended copy (default: the"
-                   " full refresh on the prepared warehouse, 2 days shorter, is the reference)")
+    p.add_argument(
+        "--engines",
+        nargs="+",
+        default=list(ENGINES),
+        choices=(*ENGINES, "none"),
+        help="reference engines to run ('none': only the mart runs)",
+    )
+    p.add_argument(
+        "--mart-exclude",
+        nargs="*",
+        default=[],
+        help="extra models to leave out of the feature-chain runs (their tables are"
+        " dropped from the bench warehouse first), e.g. feature_schema_versions",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each reference engine N times and report the fastest run"
+        " (all runs are kept in results.json)",
+    )
+    p.add_argument(
+        "--no-mart", action="store_true", help="skip the feature mart and incremental runs"
+    )
+    p.add_argument(
+        "--rebuild-chain",
+        action="store_true",
+        help="also full-refresh the feature chain on the appended copy (default: the"
+        " full refresh on the prepared warehouse, 2 days shorter, is the reference)",
+    )
     p.add_argument("--keep-copy", action="store_true", help="keep the incremental copy")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--input", help=argparse.SUPPRESS)

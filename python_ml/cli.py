@@ -55,13 +55,15 @@ def _cmd_generate_opsd(args: argparse.Namespace) -> int:
     if args.drift_kind:
         if not args.drift_start:
             raise CliError("--drift-kind needs --drift-start (a date such as 2019-06-01)")
-        drift = DriftRegime(start=args.drift_start, kind=args.drift_kind,
-                            magnitude=args.drift_magnitude)
+        drift = DriftRegime(
+            start=args.drift_start, kind=args.drift_kind, magnitude=args.drift_magnitude
+        )
 
     started = time.perf_counter()
     if args.append_hours:
-        result = append_opsd_sample(out_dir, args.append_hours, drift=drift,
-                                    progress=not args.quiet)
+        result = append_opsd_sample(
+            out_dir, args.append_hours, drift=drift, progress=not args.quiet
+        )
         action = f"appended {args.append_hours} hours to"
     else:
         existing = out_dir / "time_series_60min_singleindex.csv"
@@ -80,8 +82,11 @@ def _cmd_generate_opsd(args: argparse.Namespace) -> int:
         result = generate_opsd_sample(out_dir, spec, progress=not args.quiet)
         action = "wrote"
     seconds = time.perf_counter() - started
-    zones = (", ".join(result.zones) if len(result.zones) <= 8
-             else f"{len(result.zones)} ({', '.join(result.zones[:3])}, ...)")
+    zones = (
+        ", ".join(result.zones)
+        if len(result.zones) <= 8
+        else f"{len(result.zones)} ({', '.join(result.zones[:3])}, ...)"
+    )
     print(
         f"{action} {result.time_series_path} and {result.weather_path}: "
         f"{result.rows} hours, zones {zones}, "
@@ -107,12 +112,19 @@ def _cmd_generate_ercot(args: argparse.Namespace) -> int:
             action = f"appended {result.days} days to"
         else:
             # any report file counts: real files landed there must not get sample days mixed in
-            if args.if_absent and ((out_dir / SIDECAR_FILE).exists()
-                                   or any(out_dir.glob("*/*.csv*"))):
+            if args.if_absent and (
+                (out_dir / SIDECAR_FILE).exists() or any(out_dir.glob("*/*.csv*"))
+            ):
                 print(f"ERCOT data present in {out_dir}/ (kept; delete it to regenerate)")
                 return 0
-            spec = ErcotSampleSpec(points=args.points, start=args.start, days=args.days,
-                                   years=args.years, seed=args.seed, scale=args.scale)
+            spec = ErcotSampleSpec(
+                points=args.points,
+                start=args.start,
+                days=args.days,
+                years=args.years,
+                seed=args.seed,
+                scale=args.scale,
+            )
             result = generate_ercot_sample(out_dir, spec, progress=not args.quiet)
             action = "wrote"
     except (ValueError, FileNotFoundError) as error:
@@ -155,8 +167,10 @@ def _cmd_download_opsd(args: argparse.Namespace) -> int:
         verified = "checksum verified" if result.checksum_verified else "no published checksum"
         if getattr(result, "reused", False):
             verified += ", already present and unchanged"
-        print(f"{result.package} {result.version}: {result.path} "
-              f"({result.bytes / 1e6:.1f} MB, {verified})")
+        print(
+            f"{result.package} {result.version}: {result.path} "
+            f"({result.bytes / 1e6:.1f} MB, {verified})"
+        )
     return 0
 
 
@@ -203,15 +217,25 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 order by zone
                 """
             ).fetchall()
-            header = ("zone", "first hour (UTC)", "last hour (UTC)", "hours", "gaps",
-                      "last price (UTC)", "missing prices", "mean EUR/MWh")
+            header = (
+                "zone",
+                "first hour (UTC)",
+                "last hour (UTC)",
+                "hours",
+                "gaps",
+                "last price (UTC)",
+                "missing prices",
+                "mean EUR/MWh",
+            )
             _print_rows(header, rows)
         if "int_ercot__settlement_point_hours" in names:
             print()
-            print("ERCOT hourly layer by settlement point type "
-                  "(int_ercot__settlement_point_hours):")
-            _print_table(con.sql(
-                """
+            print(
+                "ERCOT hourly layer by settlement point type (int_ercot__settlement_point_hours):"
+            )
+            _print_table(
+                con.sql(
+                    """
                 select
                     coalesce(settlement_point_type, 'not in seed') as type,
                     count(distinct settlement_point) as points,
@@ -225,12 +249,14 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 group by all
                 order by type
                 """
-            ))
+                )
+            )
         if "fct_spike_features" in names:
             print()
             print("Spike feature mart (fct_spike_features): rows and spike base rate by split")
-            _print_table(con.sql(
-                """
+            _print_table(
+                con.sql(
+                    """
                 select
                     zone,
                     split,
@@ -242,7 +268,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
                 group by zone, split
                 order by zone, min(target_ts_utc)
                 """
-            ))
+                )
+            )
         if {"ml_model_registry", "ml_model_evaluation"} <= names:
             _print_model_summary(con, names)
     print()
@@ -251,15 +278,31 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 SUMMARY_METRICS = {
-    "classification": ("pr_auc", "roc_auc", "brier", "log_loss", "ece", "ece_quantile",
-                       "precision_at_threshold", "recall_at_threshold", "alert_rate",
-                       "base_rate"),
-    "regression": ("mae", "rmse", "bias", "interval_coverage", "interval_nominal",
-                   "interval_width"),
+    "classification": (
+        "pr_auc",
+        "roc_auc",
+        "brier",
+        "log_loss",
+        "ece",
+        "ece_quantile",
+        "precision_at_threshold",
+        "recall_at_threshold",
+        "alert_rate",
+        "base_rate",
+    ),
+    "regression": (
+        "mae",
+        "rmse",
+        "bias",
+        "interval_coverage",
+        "interval_nominal",
+        "interval_width",
+    ),
 }
-SUMMARY_PREDICTORS = {"classification": ("model", "model_uncalibrated", "persistence",
-                                         "climatology"),
-                      "regression": ("model", "persistence", "climatology")}
+SUMMARY_PREDICTORS = {
+    "classification": ("model", "model_uncalibrated", "persistence", "climatology"),
+    "regression": ("model", "persistence", "climatology"),
+}
 
 
 def _print_model_summary(con, names: set[str]) -> None:
@@ -278,21 +321,36 @@ def _print_model_summary(con, names: set[str]) -> None:
         return
     (registered,) = con.sql("select count(*) from ml_model_registry").fetchall()[0]
     print(f"Models: {registered} registered (ml_model_registry)")
-    for (task, version, family, kind, calibration, threshold, trained_at, test_start,
-         test_end, mode, data_end) in champions:
-        detail = (f"alert threshold {threshold:.4f}" if threshold is not None
-                  else f"{calibration}")
+    for (
+        task,
+        version,
+        family,
+        kind,
+        calibration,
+        threshold,
+        trained_at,
+        test_start,
+        test_end,
+        mode,
+        data_end,
+    ) in champions:
+        detail = f"alert threshold {threshold:.4f}" if threshold is not None else f"{calibration}"
         print()
-        print(f"Task {task} ({kind}): champion model_version {version} ({family}, {detail}, "
-              f"{mode}, data to {data_end:%Y-%m-%d}), trained {trained_at:%Y-%m-%d %H:%M} UTC")
+        print(
+            f"Task {task} ({kind}): champion model_version {version} ({family}, {detail}, "
+            f"{mode}, data to {data_end:%Y-%m-%d}), trained {trained_at:%Y-%m-%d %H:%M} UTC"
+        )
         if test_start is None:
             print("  no test window (a walk-forward model is judged by shadow scoring)")
         else:
-            print(f"  test metrics, all entities, {test_start:%Y-%m-%d} .. {test_end:%Y-%m-%d}"
-                  " (ml_model_evaluation; [95 % day-block bootstrap interval]):")
+            print(
+                f"  test metrics, all entities, {test_start:%Y-%m-%d} .. {test_end:%Y-%m-%d}"
+                " (ml_model_evaluation; [95 % day-block bootstrap interval]):"
+            )
             rows = con.execute(
                 "select metric, predictor, value, ci_low, ci_high from ml_model_evaluation "
-                "where model_version = ? and split = 'test' and entity = 'ALL'", [version]
+                "where model_version = ? and split = 'test' and entity = 'ALL'",
+                [version],
             ).fetchall()
             values = {(m, p): (v, lo, hi) for m, p, v, lo, hi in rows}
 
@@ -303,18 +361,23 @@ def _print_model_summary(con, names: set[str]) -> None:
                 return f"{v:.4f}" + (f" [{lo:.4f}, {hi:.4f}]" if lo is not None else "")
 
             predictors = SUMMARY_PREDICTORS[kind]
-            table = [(metric, *(cell((metric, p)) for p in predictors))
-                     for metric in SUMMARY_METRICS[kind] if (metric, "model") in values]
+            table = [
+                (metric, *(cell((metric, p)) for p in predictors))
+                for metric in SUMMARY_METRICS[kind]
+                if (metric, "model") in values
+            ]
             _print_rows(("metric", *predictors), table)
             for metric in values:
                 if metric[1] == "model" and metric[0].endswith("_minus_persistence"):
                     print(f"  {metric[0]}: {cell(metric)}")
-        view = con.execute("select models from ml_tasks where task = ?", [task]).fetchall() \
-            if "ml_tasks" in names else []
+        view = (
+            con.execute("select models from ml_tasks where task = ?", [task]).fetchall()
+            if "ml_tasks" in names
+            else []
+        )
         if view and f"ml_{view[0][0]}_predictions" in names:
             name = f"ml_{view[0][0]}_predictions"
-            count, last = con.sql(f"select count(*), max(target_ts_utc) from {name}"
-                                  ).fetchall()[0]
+            count, last = con.sql(f"select count(*), max(target_ts_utc) from {name}").fetchall()[0]
             print(f"  predictions: {count:,} rows in {name}, last target hour {last} UTC")
 
 
@@ -342,8 +405,9 @@ def duckdb_cli() -> Path:
     return Path(found)
 
 
-def snapshot_warehouse(path: Path, snapshot_dir: Path | None = None,
-                       wait_seconds: float = 60.0) -> Path:
+def snapshot_warehouse(
+    path: Path, snapshot_dir: Path | None = None, wait_seconds: float = 60.0
+) -> Path:
     """Copy the warehouse to a snapshot file, consistently, and return its path.
 
     DuckDB allows one writer per file, and any open connection, even read-only, keeps a
@@ -364,8 +428,9 @@ def snapshot_warehouse(path: Path, snapshot_dir: Path | None = None,
             break
         except duckdb.IOException as error:
             if time.monotonic() > deadline:
-                raise CliError(f"{path}: still locked by a build after {wait_seconds:.0f} s "
-                               f"({error})") from None
+                raise CliError(
+                    f"{path}: still locked by a build after {wait_seconds:.0f} s ({error})"
+                ) from None
             time.sleep(1.0)
     try:
         target = snapshot_dir / f"{path.stem}.snapshot{path.suffix}"
@@ -390,8 +455,11 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     cli = duckdb_cli()
     command = [str(cli), "-readonly", str(snapshot), *args.sql]
     if not args.sql:
-        print(f"DuckDB shell on a snapshot of {path} taken {time.strftime('%H:%M:%S')} "
-              "(read-only; .quit to leave)", file=sys.stderr)
+        print(
+            f"DuckDB shell on a snapshot of {path} taken {time.strftime('%H:%M:%S')} "
+            "(read-only; .quit to leave)",
+            file=sys.stderr,
+        )
     sys.stdout.flush()
     os.execv(command[0], command)
     return 0  # not reached
@@ -401,161 +469,242 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m python_ml", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m python_ml",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write sample raw data")
     generate_sources = generate.add_subparsers(dest="source", required=True)
     opsd = generate_sources.add_parser(
-        "opsd", help="OPSD-format sample (time series + weather)",
-        description="Write the deterministic OPSD-format sample into <raw-dir>/opsd/.")
-    opsd.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
-                      help="landing folder (default: %(default)s)")
-    opsd.add_argument("--zones", nargs="+", metavar="ZONE",
-                      help="bidding zones, e.g. DE_LU FR NL (default: the sample's three)")
+        "opsd",
+        help="OPSD-format sample (time series + weather)",
+        description="Write the deterministic OPSD-format sample into <raw-dir>/opsd/.",
+    )
+    opsd.add_argument(
+        "--raw-dir", default=str(DEFAULT_RAW_DIR), help="landing folder (default: %(default)s)"
+    )
+    opsd.add_argument(
+        "--zones",
+        nargs="+",
+        metavar="ZONE",
+        help="bidding zones, e.g. DE_LU FR NL (default: the sample's three)",
+    )
     opsd.add_argument("--years", type=float, default=3.0, help="span in years (default: 3)")
     opsd.add_argument("--days", type=int, help="span in days (overrides --years)")
-    opsd.add_argument("--start", default="2017-01-01",
-                      help="first local delivery day (default: %(default)s)")
+    opsd.add_argument(
+        "--start", default="2017-01-01", help="first local delivery day (default: %(default)s)"
+    )
     opsd.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    opsd.add_argument("--synthetic-zones", type=int, default=0, metavar="N",
-                      help="add N synthetic zones SY_0001.. (scale mode, for benchmarks)")
-    opsd.add_argument("--append-hours", type=int, metavar="N",
-                      help="advance the existing sample's live feed by N hours")
-    opsd.add_argument("--if-absent", action="store_true",
-                      help="do nothing when the sample already exists")
-    opsd.add_argument("--drift-kind", choices=["fuel_price", "renewables", "load"],
-                      help="inject a drift regime from --drift-start on")
+    opsd.add_argument(
+        "--synthetic-zones",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N synthetic zones SY_0001.. (scale mode, for benchmarks)",
+    )
+    opsd.add_argument(
+        "--append-hours",
+        type=int,
+        metavar="N",
+        help="advance the existing sample's live feed by N hours",
+    )
+    opsd.add_argument(
+        "--if-absent", action="store_true", help="do nothing when the sample already exists"
+    )
+    opsd.add_argument(
+        "--drift-kind",
+        choices=["fuel_price", "renewables", "load"],
+        help="inject a drift regime from --drift-start on",
+    )
     opsd.add_argument("--drift-start", help="UTC date or timestamp the drift starts at")
-    opsd.add_argument("--drift-magnitude", type=float, default=2.0,
-                      help="multiplier of the drifting quantity (default: 2.0)")
+    opsd.add_argument(
+        "--drift-magnitude",
+        type=float,
+        default=2.0,
+        help="multiplier of the drifting quantity (default: 2.0)",
+    )
     opsd.add_argument("--quiet", action="store_true", help="no progress output")
     opsd.set_defaults(handler=_cmd_generate_opsd)
 
     ercot = generate_sources.add_parser(
-        "ercot", help="ERCOT sample (DAM/RTM/SCED prices, load, wind, solar, AS)",
+        "ercot",
+        help="ERCOT sample (DAM/RTM/SCED prices, load, wind, solar, AS)",
         description="Write the deterministic ERCOT sample, one native-layout CSV per source "
-                    "and delivery day, into <raw-dir>/ercot/<source>/.")
-    ercot.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
-                       help="landing folder (default: %(default)s)")
-    ercot.add_argument("--points", type=int,
-                       help="first N settlement points of the seed (default: 20; scale: 1000)")
-    ercot.add_argument("--start", help="first delivery day (default: 2024-01-01; "
-                                       "scale: 2022-01-01)")
+        "and delivery day, into <raw-dir>/ercot/<source>/.",
+    )
+    ercot.add_argument(
+        "--raw-dir", default=str(DEFAULT_RAW_DIR), help="landing folder (default: %(default)s)"
+    )
+    ercot.add_argument(
+        "--points",
+        type=int,
+        help="first N settlement points of the seed (default: 20; scale: 1000)",
+    )
+    ercot.add_argument(
+        "--start", help="first delivery day (default: 2024-01-01; scale: 2022-01-01)"
+    )
     span = ercot.add_mutually_exclusive_group()
-    span.add_argument("--days", type=int, help="span in delivery days (default: 366; "
-                                               "scale: 1096)")
+    span.add_argument("--days", type=int, help="span in delivery days (default: 366; scale: 1096)")
     span.add_argument("--years", type=float, help="span in years instead of --days")
     ercot.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
-    ercot.add_argument("--scale", action="store_true",
-                       help="scale mode: 1000 points over 3 years, SCED for hubs and load "
-                            "zones only (~105M RTM rows, for benchmarks)")
-    ercot.add_argument("--append-days", type=int, metavar="N",
-                       help="write the existing sample's next N delivery days")
-    ercot.add_argument("--if-absent", action="store_true",
-                       help="do nothing when the sample already exists")
+    ercot.add_argument(
+        "--scale",
+        action="store_true",
+        help="scale mode: 1000 points over 3 years, SCED for hubs and load "
+        "zones only (~105M RTM rows, for benchmarks)",
+    )
+    ercot.add_argument(
+        "--append-days",
+        type=int,
+        metavar="N",
+        help="write the existing sample's next N delivery days",
+    )
+    ercot.add_argument(
+        "--if-absent", action="store_true", help="do nothing when the sample already exists"
+    )
     ercot.add_argument("--quiet", action="store_true", help="no progress output")
     ercot.set_defaults(handler=_cmd_generate_ercot)
 
     download = commands.add_parser("download", help="fetch real raw data")
     download_sources = download.add_subparsers(dest="source", required=True)
     dl_opsd = download_sources.add_parser(
-        "opsd", help="Open Power System Data packages",
+        "opsd",
+        help="Open Power System Data packages",
         description="Download OPSD's time series (60 min, single index) and weather packages "
-                    "into <raw-dir>/opsd/, replacing the sample.")
-    dl_opsd.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
-                         help="landing folder (default: %(default)s)")
-    dl_opsd.add_argument("--package", action="append", choices=["time_series", "weather"],
-                         help="only this package (repeatable; default: both)")
-    dl_opsd.add_argument("--time-series-version", metavar="YYYY-MM-DD",
-                         help="time series package version (default: 2020-10-06)")
-    dl_opsd.add_argument("--weather-version", metavar="YYYY-MM-DD",
-                         help="weather package version (default: 2020-09-16)")
+        "into <raw-dir>/opsd/, replacing the sample.",
+    )
+    dl_opsd.add_argument(
+        "--raw-dir", default=str(DEFAULT_RAW_DIR), help="landing folder (default: %(default)s)"
+    )
+    dl_opsd.add_argument(
+        "--package",
+        action="append",
+        choices=["time_series", "weather"],
+        help="only this package (repeatable; default: both)",
+    )
+    dl_opsd.add_argument(
+        "--time-series-version",
+        metavar="YYYY-MM-DD",
+        help="time series package version (default: 2020-10-06)",
+    )
+    dl_opsd.add_argument(
+        "--weather-version",
+        metavar="YYYY-MM-DD",
+        help="weather package version (default: 2020-09-16)",
+    )
     dl_opsd.add_argument("--base-url", help=argparse.SUPPRESS)
     dl_opsd.add_argument("--quiet", action="store_true", help="no progress bar")
     dl_opsd.set_defaults(handler=_cmd_download_opsd)
 
     summary = commands.add_parser("summary", help="what the warehouse holds")
-    summary.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
-                                             f"{DEFAULT_WAREHOUSE})")
+    summary.add_argument(
+        "--warehouse", help=f"DuckDB file (default: $OPEN_POWER_DUCKDB or {DEFAULT_WAREHOUSE})"
+    )
     summary.set_defaults(handler=_cmd_summary)
 
     sql = commands.add_parser(
-        "sql", help="read-only DuckDB shell on a snapshot of the warehouse",
+        "sql",
+        help="read-only DuckDB shell on a snapshot of the warehouse",
         description="Open the DuckDB CLI read-only on a fresh snapshot of the warehouse; "
-                    "extra arguments go to the CLI, e.g. \"select count(*) from ...\".")
+        'extra arguments go to the CLI, e.g. "select count(*) from ...".',
+    )
     sql.add_argument("--warehouse", help="DuckDB file")
     sql.add_argument("sql", nargs=argparse.REMAINDER, help="arguments for the DuckDB CLI")
     sql.set_defaults(handler=_cmd_sql)
 
     run = commands.add_parser(
-        "run", help="the hourly or daily path (selectors.yml) under the warehouse lock",
+        "run",
+        help="the hourly or daily path (selectors.yml) under the warehouse lock",
         description="dbt build --selector hourly|daily, in-process, one run at a time per "
-                    "warehouse (a second run exits with code 75).")
+        "warehouse (a second run exits with code 75).",
+    )
     run.add_argument("path", choices=["hourly", "daily"])
-    run.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
-                                         f"{DEFAULT_WAREHOUSE})")
+    run.add_argument(
+        "--warehouse", help=f"DuckDB file (default: $OPEN_POWER_DUCKDB or {DEFAULT_WAREHOUSE})"
+    )
     run.add_argument("--vars", help="dbt vars as YAML, e.g. '{raw_dir: /data/raw}'")
     run.set_defaults(handler=_cmd_run)
 
     lifecycle = commands.add_parser(
-        "lifecycle", help="demo: drifted new days, hourly runs, a daily run, a summary",
+        "lifecycle",
+        help="demo: drifted new days, hourly runs, a daily run, a summary",
         description="On a copy of the demo warehouse (warehouse/lifecycle/): append days "
-                    "with a drift regime, run the hourly path after each, then the daily "
-                    "path (retrain, shadow, promotion), and print a summary.")
-    lifecycle.add_argument("--warehouse", help="the demo warehouse to start from (default: "
-                                               f"{DEFAULT_WAREHOUSE})")
-    lifecycle.add_argument("--raw-dir", default=str(DEFAULT_RAW_DIR),
-                           help="its raw folder (default: %(default)s)")
-    lifecycle.add_argument("--out", default="warehouse/lifecycle",
-                           help="where the copy goes, replaced each time (default: %(default)s)")
+        "with a drift regime, run the hourly path after each, then the daily "
+        "path (retrain, shadow, promotion), and print a summary.",
+    )
+    lifecycle.add_argument(
+        "--warehouse", help=f"the demo warehouse to start from (default: {DEFAULT_WAREHOUSE})"
+    )
+    lifecycle.add_argument(
+        "--raw-dir", default=str(DEFAULT_RAW_DIR), help="its raw folder (default: %(default)s)"
+    )
+    lifecycle.add_argument(
+        "--out",
+        default="warehouse/lifecycle",
+        help="where the copy goes, replaced each time (default: %(default)s)",
+    )
     lifecycle.add_argument("--days", type=int, default=10, help="days appended (default: 10)")
-    lifecycle.add_argument("--drift-kind", default="fuel_price",
-                           choices=["fuel_price", "renewables", "load"])
+    lifecycle.add_argument(
+        "--drift-kind", default="fuel_price", choices=["fuel_price", "renewables", "load"]
+    )
     lifecycle.add_argument("--drift-magnitude", type=float, default=2.5)
     lifecycle.set_defaults(handler=_cmd_lifecycle)
 
     report = commands.add_parser(
-        "report", help="static HTML report with plots (reliability, drift, alert rate, ...)",
+        "report",
+        help="static HTML report with plots (reliability, drift, alert rate, ...)",
         description="Write <out>/index.html: inline SVG plots from the warehouse's "
-                    "monitoring tables, viewable offline.")
-    report.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
-                                            f"{DEFAULT_WAREHOUSE})")
+        "monitoring tables, viewable offline.",
+    )
+    report.add_argument(
+        "--warehouse", help=f"DuckDB file (default: $OPEN_POWER_DUCKDB or {DEFAULT_WAREHOUSE})"
+    )
     report.add_argument("--out", help="output folder (default: report/ beside the warehouse)")
-    report.add_argument("--task", default="spike_risk",
-                        help="a classification task of var ml_tasks (default: %(default)s)")
+    report.add_argument(
+        "--task",
+        default="spike_risk",
+        help="a classification task of var ml_tasks (default: %(default)s)",
+    )
     report.set_defaults(handler=_cmd_report)
 
     docs = commands.add_parser(
-        "docs", help="build the data-docs site (dbt docs + Great Expectations Data Docs)",
+        "docs",
+        help="build the data-docs site (dbt docs + Great Expectations Data Docs)",
         description="Write dbt's static docs and the Great Expectations Data Docs (suites "
-                    "validated on the warehouse's tables) under one index page, viewable "
-                    "offline. Needs npm once, to fetch the Data Docs' CSS and JavaScript.")
+        "validated on the warehouse's tables) under one index page, viewable "
+        "offline. Needs npm once, to fetch the Data Docs' CSS and JavaScript.",
+    )
     docs.add_argument("--warehouse", help="DuckDB file")
     docs.add_argument("--out", default="warehouse/docs", help="site folder (default: %(default)s)")
     docs.set_defaults(handler=_cmd_docs)
 
     backtest = commands.add_parser(
-        "backtest", help="walk-forward backtest of a task: retrain every N days, score the "
-                         "next period",
+        "backtest",
+        help="walk-forward backtest of a task: retrain every N days, score the next period",
         description="Replay the daily path's walk-forward retraining over history: train at "
-                    "each cut on the labelled rows before it, score the period up to the "
-                    "next cut, and write ml_backtest_cuts, ml_backtest_predictions and "
-                    "ml_backtest_metrics to the warehouse. Resumes after its last finished "
-                    "cut when started again with the same settings.")
-    backtest.add_argument("--task", default="spike_risk",
-                          help="a task of var ml_tasks (default: %(default)s)")
+        "each cut on the labelled rows before it, score the period up to the "
+        "next cut, and write ml_backtest_cuts, ml_backtest_predictions and "
+        "ml_backtest_metrics to the warehouse. Resumes after its last finished "
+        "cut when started again with the same settings.",
+    )
+    backtest.add_argument(
+        "--task", default="spike_risk", help="a task of var ml_tasks (default: %(default)s)"
+    )
     backtest.add_argument("--start", required=True, help="first cut, a date (YYYY-MM-DD)")
     backtest.add_argument("--end", required=True, help="last day scored, a date")
-    backtest.add_argument("--every", default="28d",
-                          help="days between cuts, e.g. 28d or 4w (default: %(default)s)")
-    backtest.add_argument("--warehouse", help="DuckDB file (default: $OPEN_POWER_DUCKDB or "
-                                              f"{DEFAULT_WAREHOUSE})")
-    backtest.add_argument("--vars", help="dbt vars as YAML, over dbt_project.yml, e.g. "
-                                         "'{ml_backtest: {trials: 5}}'")
-    backtest.add_argument("--fresh", action="store_true",
-                          help="redo every cut instead of resuming")
+    backtest.add_argument(
+        "--every", default="28d", help="days between cuts, e.g. 28d or 4w (default: %(default)s)"
+    )
+    backtest.add_argument(
+        "--warehouse", help=f"DuckDB file (default: $OPEN_POWER_DUCKDB or {DEFAULT_WAREHOUSE})"
+    )
+    backtest.add_argument(
+        "--vars", help="dbt vars as YAML, over dbt_project.yml, e.g. '{ml_backtest: {trials: 5}}'"
+    )
+    backtest.add_argument("--fresh", action="store_true", help="redo every cut instead of resuming")
     backtest.add_argument("--quiet", action="store_true", help="no progress bar")
     backtest.set_defaults(handler=_cmd_backtest)
     return parser
@@ -586,21 +735,32 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.task not in tasks:
         raise CliError(f"--task {args.task}: not a task of var ml_tasks ({', '.join(tasks)})")
     try:
-        spec = backtest.BacktestSpec(args.task, pd.Timestamp(args.start), pd.Timestamp(args.end),
-                                     backtest.parse_every(args.every))
+        spec = backtest.BacktestSpec(
+            args.task,
+            pd.Timestamp(args.start),
+            pd.Timestamp(args.end),
+            backtest.parse_every(args.every),
+        )
         spec.cuts()
         config = backtest.backtest_config(values["ml_training"], values.get("ml_backtest"))
-        result = backtest.run_backtest(warehouse_path(args.warehouse), spec, tasks[args.task],
-                                       config, progress=not args.quiet, fresh=args.fresh)
+        result = backtest.run_backtest(
+            warehouse_path(args.warehouse),
+            spec,
+            tasks[args.task],
+            config,
+            progress=not args.quiet,
+            fresh=args.fresh,
+        )
     except (ValueError, FileNotFoundError, WarehouseBusy) as error:
         raise CliError(str(error)) from None
     from python_ml.training.tasks import Task
 
-    print(backtest.summary_table(Task.from_config(args.task, tasks[args.task]),
-                                 result.metrics))
-    print(f"backtest {result.backtest_id}: {result.cuts} cuts ({result.cuts_run} run now) in "
-          f"{result.seconds:.0f} s; tables ml_backtest_cuts, ml_backtest_predictions, "
-          f"ml_backtest_metrics (where backtest_id = '{result.backtest_id}')")
+    print(backtest.summary_table(Task.from_config(args.task, tasks[args.task]), result.metrics))
+    print(
+        f"backtest {result.backtest_id}: {result.cuts} cuts ({result.cuts_run} run now) in "
+        f"{result.seconds:.0f} s; tables ml_backtest_cuts, ml_backtest_predictions, "
+        f"ml_backtest_metrics (where backtest_id = '{result.backtest_id}')"
+    )
     return 0
 
 
@@ -632,9 +792,13 @@ def _cmd_lifecycle(args: argparse.Namespace) -> int:
     from python_ml.ops import lifecycle_demo
 
     spec = lifecycle_demo.LifecycleSpec(
-        source_warehouse=warehouse_path(args.warehouse), source_raw=Path(args.raw_dir),
-        out_dir=Path(args.out), days=args.days, drift_kind=args.drift_kind,
-        drift_magnitude=args.drift_magnitude)
+        source_warehouse=warehouse_path(args.warehouse),
+        source_raw=Path(args.raw_dir),
+        out_dir=Path(args.out),
+        days=args.days,
+        drift_kind=args.drift_kind,
+        drift_magnitude=args.drift_magnitude,
+    )
     try:
         return lifecycle_demo.run(spec)
     except lifecycle_demo.LifecycleError as error:
@@ -646,8 +810,12 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
     project_dir = Path(os.environ.get("DBT_PROJECT_DIR", Path.cwd()))
     try:
-        index = docs.build_site(warehouse_path(args.warehouse), Path(args.out).resolve(),
-                                project_dir, docs.dbt_var_defaults(project_dir))
+        index = docs.build_site(
+            warehouse_path(args.warehouse),
+            Path(args.out).resolve(),
+            project_dir,
+            docs.dbt_var_defaults(project_dir),
+        )
     except docs.DocsError as error:
         raise CliError(str(error)) from None
     print(f"data docs: {index}")

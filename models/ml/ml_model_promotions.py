@@ -6,6 +6,12 @@ from python_ml import dbt_models
 
 def model(dbt, session):
     return dbt_models.promotion_decisions(
-        dbt, session, dbt.config.get("ml_vars"), dbt.ref("ml_tasks"),
-        dbt.ref("feature_schema_versions"), dbt.ref("ml_training_runs"),
-        dbt.ref("ml_predictions"), dbt.ref("mon_prediction_drift"))
+        dbt,
+        session,
+        dbt.config.get("ml_vars"),
+        dbt.ref("ml_tasks"),
+        dbt.ref("feature_schema_versions"),
+        dbt.ref("ml_training_runs"),
+        dbt.ref("ml_predictions"),
+        dbt.ref("mon_prediction_drift"),
+    )

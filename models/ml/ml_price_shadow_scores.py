@@ -3,7 +3,13 @@ from python_ml import dbt_models
 
 
 def model(dbt, session):
-    return dbt_models.shadow_scores(dbt, session, "day_ahead_price", dbt.config.get("ml_vars"),
-                                    dbt.ref("fct_spike_features"),
-                                    dbt.ref("feature_schema_versions"),
-                                    dbt.ref("ml_training_runs"), dbt.ref("ml_price_scores"))
+    return dbt_models.shadow_scores(
+        dbt,
+        session,
+        "day_ahead_price",
+        dbt.config.get("ml_vars"),
+        dbt.ref("fct_spike_features"),
+        dbt.ref("feature_schema_versions"),
+        dbt.ref("ml_training_runs"),
+        dbt.ref("ml_price_scores"),
+    )

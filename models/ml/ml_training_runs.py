@@ -5,5 +5,10 @@ from python_ml import dbt_models
 
 
 def model(dbt, session):
-    return dbt_models.training_runs(dbt, session, dbt.config.get("ml_vars"),
-                                    dbt.ref("ml_tasks"), dbt.ref("feature_schema_versions"))
+    return dbt_models.training_runs(
+        dbt,
+        session,
+        dbt.config.get("ml_vars"),
+        dbt.ref("ml_tasks"),
+        dbt.ref("feature_schema_versions"),
+    )

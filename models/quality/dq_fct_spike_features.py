@@ -5,6 +5,10 @@ from python_ml import dbt_models
 
 
 def model(dbt, session):
-    return dbt_models.quality_results(dbt, session, "fct_spike_features",
-                                      dbt.ref("fct_spike_features"),
-                                      dbt.config.get("dq_parameters"))
+    return dbt_models.quality_results(
+        dbt,
+        session,
+        "fct_spike_features",
+        dbt.ref("fct_spike_features"),
+        dbt.config.get("dq_parameters"),
+    )

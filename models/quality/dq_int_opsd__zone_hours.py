@@ -5,6 +5,10 @@ from python_ml import dbt_models
 
 
 def model(dbt, session):
-    return dbt_models.quality_results(dbt, session, "int_opsd__zone_hours",
-                                      dbt.ref("int_opsd__zone_hours"),
-                                      dbt.config.get("dq_parameters"))
+    return dbt_models.quality_results(
+        dbt,
+        session,
+        "int_opsd__zone_hours",
+        dbt.ref("int_opsd__zone_hours"),
+        dbt.config.get("dq_parameters"),
+    )

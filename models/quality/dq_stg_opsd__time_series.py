@@ -5,6 +5,10 @@ from python_ml import dbt_models
 
 
 def model(dbt, session):
-    return dbt_models.quality_results(dbt, session, "stg_opsd__time_series",
-                                      dbt.ref("stg_opsd__time_series"),
-                                      dbt.config.get("dq_parameters"))
+    return dbt_models.quality_results(
+        dbt,
+        session,
+        "stg_opsd__time_series",
+        dbt.ref("stg_opsd__time_series"),
+        dbt.config.get("dq_parameters"),
+    )

@@ -101,8 +101,7 @@ __all__ = [
 LOCAL_TZ = "Europe/Brussels"  # CET/CEST, the extracts' clock for every zone
 PROVENANCE_FILE = ".entsoe_provenance.json"
 
-REQUIRED_COLUMNS: tuple[str, ...] = ("Price_DA", "Load_DA", "Load_AC", "Gen_SC", "Sol_DA",
-                                     "Won_DA")
+REQUIRED_COLUMNS: tuple[str, ...] = ("Price_DA", "Load_DA", "Load_AC", "Gen_SC", "Sol_DA", "Won_DA")
 OPTIONAL_COLUMN = "Woff_DA"
 # source column -> OPSD variable (the column-name suffix after the zone)
 COLUMN_MAP: dict[str, str] = {
@@ -115,38 +114,66 @@ COLUMN_MAP: dict[str, str] = {
 }
 _LOAD_COLUMNS = ("Load_DA", "Load_AC")
 _GENERATION_COLUMNS = ("Sol_DA", "Won_DA", "Woff_DA")
-_WEATHER_VARIABLES = ("temperature", "radiation_direct_horizontal",
-                      "radiation_diffuse_horizontal")
+_WEATHER_VARIABLES = ("temperature", "radiation_direct_horizontal", "radiation_diffuse_horizontal")
 
 RULES: dict[str, str] = {
     "empty_in_source": "an empty cell in the source is missing",
     "hour_absent_in_source": "a UTC hour inside the file's range without a source row is missing",
     "spring_forward_hour_dropped": (
-        "the forward-filled local 02:00 row of the spring DST day is dropped (counted in rows)"),
+        "the forward-filled local 02:00 row of the spring DST day is dropped (counted in rows)"
+    ),
     "autumn_second_hour_blank": (
         "the averaged local 02:00 row of the autumn DST day lands at the first (CEST) UTC "
-        "hour; the second (CET) UTC hour is blank"),
+        "hour; the second (CET) UTC hour is blank"
+    ),
     "load_zero_is_missing": "Load_DA or Load_AC exactly 0 is blank",
     "price_zero_with_loads_missing": (
-        "Price_DA exactly 0 is blank only when both loads of the row are 0 or empty"),
+        "Price_DA exactly 0 is blank only when both loads of the row are 0 or empty"
+    ),
     "generation_zero_day_is_missing": (
         "Sol_DA/Won_DA/Woff_DA exactly 0 in every hour of a local day is blank for that day; "
-        "other zeros (night-time solar) are kept"),
+        "other zeros (night-time solar) are kept"
+    ),
     "gen_sc_dropped": "Gen_SC has no OPSD column and is not landed",
 }
 # reason codes of blank cells (0: a value, or blank outside the file's range)
-_CELL_RULES = ("empty_in_source", "hour_absent_in_source", "autumn_second_hour_blank",
-               "load_zero_is_missing", "price_zero_with_loads_missing",
-               "generation_zero_day_is_missing")
+_CELL_RULES = (
+    "empty_in_source",
+    "hour_absent_in_source",
+    "autumn_second_hour_blank",
+    "load_zero_is_missing",
+    "price_zero_with_loads_missing",
+    "generation_zero_day_is_missing",
+)
 _CODE = {rule: code for code, rule in enumerate(_CELL_RULES, start=1)}
 
 # File name -> OPSD zone code. Every other file name must be a zone of seeds/opsd_zones.csv
 # (kept in sync by tests/python/test_entsoe.py).
 _RENAMED_ZONES = {"DE": "DE_LU"}
-_SEED_ZONES = frozenset({
-    "AT", "BE", "CH", "CZ", "DE_AT_LU", "DE_LU", "DK_1", "DK_2", "ES", "FI", "FR", "HU",
-    "IT_NORD", "NL", "NO_2", "PL", "PT", "SE_3", "SI", "SK",
-})
+_SEED_ZONES = frozenset(
+    {
+        "AT",
+        "BE",
+        "CH",
+        "CZ",
+        "DE_AT_LU",
+        "DE_LU",
+        "DK_1",
+        "DK_2",
+        "ES",
+        "FI",
+        "FR",
+        "HU",
+        "IT_NORD",
+        "NL",
+        "NO_2",
+        "PL",
+        "PT",
+        "SE_3",
+        "SI",
+        "SK",
+    }
+)
 
 _TIMESTAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})")
 
@@ -165,8 +192,10 @@ def opsd_zone_for(name: str) -> str:
     if name in _SEED_ZONES:
         return name
     known = sorted(_SEED_ZONES | set(_RENAMED_ZONES))
-    raise ValueError(f"zone {name!r}: unknown; expected one of {', '.join(known)} "
-                     "(seeds/opsd_zones.csv, DE lands as DE_LU) [rule: known_zone]")
+    raise ValueError(
+        f"zone {name!r}: unknown; expected one of {', '.join(known)} "
+        "(seeds/opsd_zones.csv, DE lands as DE_LU) [rule: known_zone]"
+    )
 
 
 def _source_file(source_dir: Path, name: str) -> Path:
@@ -175,7 +204,8 @@ def _source_file(source_dir: Path, name: str) -> Path:
             return candidate
     raise FileNotFoundError(
         f"{source_dir / (name + '.csv.gz')}: source file not found (nor {name}.csv) for zone "
-        f"{name} [rule: source_file_exists]")
+        f"{name} [rule: source_file_exists]"
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -219,9 +249,13 @@ def _parse(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
             raise _fail(path, 1, "empty file, expected a header", "header")
         expected = ["", *REQUIRED_COLUMNS]
         if header not in (expected, [*expected, OPTIONAL_COLUMN]):
-            raise _fail(path, 1, f"header {','.join(header)!r} is not "
-                        f"{','.join(expected)!r} (optionally followed by ,{OPTIONAL_COLUMN})",
-                        "header")
+            raise _fail(
+                path,
+                1,
+                f"header {','.join(header)!r} is not "
+                f"{','.join(expected)!r} (optionally followed by ,{OPTIONAL_COLUMN})",
+                "header",
+            )
         columns = header[1:]
         previous: dt.datetime | None = None
         for row in reader:
@@ -229,8 +263,9 @@ def _parse(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
             if not row:
                 continue  # blank line
             if len(row) != len(header):
-                raise _fail(path, line, f"{len(row)} fields, the header has {len(header)}",
-                            "row_shape")
+                raise _fail(
+                    path, line, f"{len(row)} fields, the header has {len(header)}", "row_shape"
+                )
             match = _TIMESTAMP.fullmatch(row[0])
             try:
                 if match is None:
@@ -238,17 +273,28 @@ def _parse(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
                 month, day, year, hour, minute = (int(g) for g in match.groups())
                 stamp = dt.datetime(year, month, day, hour, minute)
             except ValueError:
-                raise _fail(path, line, f"timestamp {row[0]!r} is not a local time like "
-                            "1/5/2015 0:00 (M/D/YYYY H:MM)", "timestamp_format") from None
+                raise _fail(
+                    path,
+                    line,
+                    f"timestamp {row[0]!r} is not a local time like 1/5/2015 0:00 (M/D/YYYY H:MM)",
+                    "timestamp_format",
+                ) from None
             if minute != 0:
-                raise _fail(path, line, f"timestamp {row[0]!r} is not on the hour",
-                            "hourly_grid")
+                raise _fail(path, line, f"timestamp {row[0]!r} is not on the hour", "hourly_grid")
             if previous is not None and stamp == previous:
-                raise _fail(path, line, f"local time {row[0]!r} repeats the previous line's",
-                            "duplicate_local_time")
+                raise _fail(
+                    path,
+                    line,
+                    f"local time {row[0]!r} repeats the previous line's",
+                    "duplicate_local_time",
+                )
             if previous is not None and stamp < previous:
-                raise _fail(path, line, f"local time {row[0]!r} is earlier than the previous "
-                            "line's", "increasing_local_time")
+                raise _fail(
+                    path,
+                    line,
+                    f"local time {row[0]!r} is earlier than the previous line's",
+                    "increasing_local_time",
+                )
             previous = stamp
             values: list[float] = []
             for column, text in zip(columns, row[1:], strict=True):
@@ -263,15 +309,22 @@ def _parse(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
                 else:
                     text_ok = math.isfinite(value)
                 if not text_ok:
-                    raise _fail(path, line, f"column {column}: {text!r} is not a finite number",
-                                "numeric_value")
+                    raise _fail(
+                        path,
+                        line,
+                        f"column {column}: {text!r} is not a finite number",
+                        "numeric_value",
+                    )
                 values.append(value)
             stamps.append(stamp)
             rows.append(values)
     if not rows:
         raise _fail(path, None, "no data rows", "not_empty")
-    return (columns, np.array(stamps, dtype="datetime64[s]"),
-            np.array(rows, dtype=np.float64).reshape(len(rows), len(columns)))
+    return (
+        columns,
+        np.array(stamps, dtype="datetime64[s]"),
+        np.array(rows, dtype=np.float64).reshape(len(rows), len(columns)),
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -295,18 +348,22 @@ def _read_zone(path: Path) -> _ZoneRead:
     # spring: the nonexistent 02:00 row should repeat 01:00 (forward fill); drop it anyway
     spring = np.flatnonzero(nonexistent)
     not_repeats = sum(
-        1 for i in spring
-        if i == 0 or (local[i] - local[i - 1]) != pd.Timedelta(hours=1)
-        or not np.array_equal(raw[i], raw[i - 1], equal_nan=True))
+        1
+        for i in spring
+        if i == 0
+        or (local[i] - local[i - 1]) != pd.Timedelta(hours=1)
+        or not np.array_equal(raw[i], raw[i - 1], equal_nan=True)
+    )
     keep = ~nonexistent
-    frame = pd.DataFrame(raw[keep], columns=columns,
-                         index=as_cest[keep].tz_convert("UTC").rename("utc_timestamp"))
+    frame = pd.DataFrame(
+        raw[keep], columns=columns, index=as_cest[keep].tz_convert("UTC").rename("utc_timestamp")
+    )
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
-        raise _fail(path, None, "local times do not map to increasing UTC hours",
-                    "increasing_local_time")
+        raise _fail(
+            path, None, "local times do not map to increasing UTC hours", "increasing_local_time"
+        )
     local_day = np.asarray(local[keep].normalize())
-    reasons = pd.DataFrame(np.zeros(frame.shape, dtype=np.int8), index=frame.index,
-                           columns=columns)
+    reasons = pd.DataFrame(np.zeros(frame.shape, dtype=np.int8), index=frame.index, columns=columns)
 
     reasons[frame.isna()] = _CODE["empty_in_source"]
     loads_missing = np.ones(len(frame), dtype=bool)
@@ -347,9 +404,10 @@ def _read_zone(path: Path) -> _ZoneRead:
 
 def _blank_counts(reasons: pd.DataFrame) -> dict[str, dict[str, int]]:
     """rule -> column -> cells blanked (rules that blanked nothing included, with zeros)."""
-    return {rule: {column: int((reasons[column] == _CODE[rule]).sum())
-                   for column in reasons.columns}
-            for rule in _CELL_RULES}
+    return {
+        rule: {column: int((reasons[column] == _CODE[rule]).sum()) for column in reasons.columns}
+        for rule in _CELL_RULES
+    }
 
 
 def read_entsoe_zone(path: Path) -> pd.DataFrame:
@@ -410,8 +468,13 @@ def _csv_text(header: list[str], columns: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def land_entsoe_as_opsd(source_dir: Path, zones: Sequence[str], raw_dir: Path,
-                        start: str | None = None, end: str | None = None) -> Path:
+def land_entsoe_as_opsd(
+    source_dir: Path,
+    zones: Sequence[str],
+    raw_dir: Path,
+    start: str | None = None,
+    end: str | None = None,
+) -> Path:
     """Write ENTSO-E extracts as the raw OPSD files the dbt staging models read.
 
     Writes ``<raw_dir>/opsd/time_series_60min_singleindex.csv`` (zones outer-joined on the
@@ -468,12 +531,16 @@ def land_entsoe_as_opsd(source_dir: Path, zones: Sequence[str], raw_dir: Path,
             in_range &= values.index < stop
         values, reasons = values[in_range], reasons[in_range]
         if values.empty or values.isna().all().all():
-            raise ValueError(f"{paths[name]}: no data between {start or 'the start'} and "
-                             f"{end or 'the end'} [rule: data_in_range]")
+            raise ValueError(
+                f"{paths[name]}: no data between {start or 'the start'} and "
+                f"{end or 'the end'} [rule: data_in_range]"
+            )
         frames.append(values.add_prefix(f"{zone}_"))
         counts = _blank_counts(reasons)
-        blanked[zone] = {rule: {"total": sum(by_column.values()), **by_column}
-                         for rule, by_column in counts.items()}
+        blanked[zone] = {
+            rule: {"total": sum(by_column.values()), **by_column}
+            for rule, by_column in counts.items()
+        }
         files[zone] = {
             "source_name": name,
             "source_file": str(paths[name]),
@@ -499,11 +566,9 @@ def land_entsoe_as_opsd(source_dir: Path, zones: Sequence[str], raw_dir: Path,
     ts_text = _csv_text(["utc_timestamp", "cet_cest_timestamp", *joined.columns], ts_columns)
 
     countries = sorted({zone[:2] for zone in opsd_zones.values()})
-    weather_header = ["utc_timestamp"] + [f"{c}_{v}" for c in countries
-                                          for v in _WEATHER_VARIABLES]
+    weather_header = ["utc_timestamp"] + [f"{c}_{v}" for c in countries for v in _WEATHER_VARIABLES]
     empty = [""] * len(grid)
-    weather_text = _csv_text(weather_header,
-                             [utc_text] + [empty] * (len(weather_header) - 1))
+    weather_text = _csv_text(weather_header, [utc_text] + [empty] * (len(weather_header) - 1))
 
     opsd_dir = raw_dir / "opsd"
     opsd_dir.mkdir(parents=True, exist_ok=True)
@@ -525,11 +590,14 @@ def land_entsoe_as_opsd(source_dir: Path, zones: Sequence[str], raw_dir: Path,
         "last_utc": utc_text[-1],
         "blanked_cells": blanked,
         "weather": "no weather in the source: weather columns are written empty",
-        "sha256": {TIME_SERIES_FILE: hashlib.sha256(ts_text.encode()).hexdigest(),
-                   WEATHER_FILE: hashlib.sha256(weather_text.encode()).hexdigest()},
+        "sha256": {
+            TIME_SERIES_FILE: hashlib.sha256(ts_text.encode()).hexdigest(),
+            WEATHER_FILE: hashlib.sha256(weather_text.encode()).hexdigest(),
+        },
     }
-    atomic_write(opsd_dir / PROVENANCE_FILE,
-                  json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    atomic_write(
+        opsd_dir / PROVENANCE_FILE, json.dumps(provenance, indent=2, sort_keys=True) + "\n"
+    )
     return opsd_dir
 
 
@@ -541,26 +609,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m python_ml.data.entsoe",
         description="Land ENTSO-E day-ahead extracts (<ZONE>.csv[.gz]) as the raw OPSD "
-                    "files the dbt build reads (<raw-dir>/opsd/).")
-    parser.add_argument("--source", type=Path, required=True,
-                        help="folder with <ZONE>.csv.gz or <ZONE>.csv per zone")
-    parser.add_argument("--zones", nargs="+", required=True,
-                        help="file names to land, e.g. DE FR NL ES (DE lands as DE_LU)")
-    parser.add_argument("--raw-dir", type=Path, required=True,
-                        help="the dbt raw_dir; files go to <raw-dir>/opsd/")
+        "files the dbt build reads (<raw-dir>/opsd/).",
+    )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        required=True,
+        help="folder with <ZONE>.csv.gz or <ZONE>.csv per zone",
+    )
+    parser.add_argument(
+        "--zones",
+        nargs="+",
+        required=True,
+        help="file names to land, e.g. DE FR NL ES (DE lands as DE_LU)",
+    )
+    parser.add_argument(
+        "--raw-dir", type=Path, required=True, help="the dbt raw_dir; files go to <raw-dir>/opsd/"
+    )
     parser.add_argument("--start", help="first local delivery day, ISO date (inclusive)")
     parser.add_argument("--end", help="last local delivery day, ISO date (inclusive)")
     args = parser.parse_args(argv)
     try:
-        opsd_dir = land_entsoe_as_opsd(args.source, args.zones, args.raw_dir,
-                                       start=args.start, end=args.end)
+        opsd_dir = land_entsoe_as_opsd(
+            args.source, args.zones, args.raw_dir, start=args.start, end=args.end
+        )
     except (OSError, ValueError) as error:
         message = " ".join(str(error).split())
         print(f"error: {message}", file=sys.stderr)
         return 2
     provenance = json.loads((opsd_dir / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    print(f"landed {', '.join(provenance['zones'])}: {provenance['rows'][TIME_SERIES_FILE]} "
-          f"hours {provenance['first_utc']} .. {provenance['last_utc']} in {opsd_dir}")
+    print(
+        f"landed {', '.join(provenance['zones'])}: {provenance['rows'][TIME_SERIES_FILE]} "
+        f"hours {provenance['first_utc']} .. {provenance['last_utc']} in {opsd_dir}"
+    )
     return 0
 
 

@@ -69,8 +69,10 @@ def _rows(path: Path, columns: tuple[str, ...]):
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise ExtractError(f"{path}, line 1: missing column(s) {', '.join(missing)}; "
-                               f"the header has {', '.join(reader.fieldnames or [])}")
+            raise ExtractError(
+                f"{path}, line 1: missing column(s) {', '.join(missing)}; "
+                f"the header has {', '.join(reader.fieldnames or [])}"
+            )
         yield from enumerate(reader, start=2)
 
 
@@ -80,7 +82,8 @@ def _spring_forward(day: date) -> bool:
     start = datetime(day.year, day.month, day.day, tzinfo=central)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=central)
     return (end.astimezone(ZoneInfo("UTC")) - start.astimezone(ZoneInfo("UTC"))) < timedelta(
-        hours=24)
+        hours=24
+    )
 
 
 def _delivery(path: Path, line: int, row: dict) -> tuple[date, int]:
@@ -107,16 +110,20 @@ def land_hub_extract(source: Path | str, raw_dir: Path | str) -> dict:
     rtm: dict[int, list[str]] = defaultdict(list)
     counts = defaultdict(int)
     prices = source / PRICES_FILE
-    for line, row in _rows(prices, ("delivery_date", "hour_ending", "settlement_point",
-                                    "dam_spp", "rtm_spp_hourly_mean")):
+    for line, row in _rows(
+        prices,
+        ("delivery_date", "hour_ending", "settlement_point", "dam_spp", "rtm_spp_hourly_mean"),
+    ):
         day, hour = _delivery(prices, line, row)
         if hour == 3 and _spring_forward(day):
             counts["nonexistent_spring_hour_dropped"] += 1
             continue
         point = row["settlement_point"]
         if point not in types:
-            raise ExtractError(f"{prices}, line {line}, column settlement_point: {point} is not "
-                               "a known settlement point (seeds/ercot_settlement_points.csv)")
+            raise ExtractError(
+                f"{prices}, line {line}, column settlement_point: {point} is not "
+                "a known settlement point (seeds/ercot_settlement_points.csv)"
+            )
         stamp = day.strftime("%m/%d/%Y")
         if row["dam_spp"].strip():
             dam[day.year].append(f"{stamp},{hour:02d}:00,N,{point},{row['dam_spp']}\n")
@@ -124,7 +131,8 @@ def land_hub_extract(source: Path | str, raw_dir: Path | str) -> dict:
         if row["rtm_spp_hourly_mean"].strip():
             rtm[day.year].extend(
                 f"{stamp},{hour},{quarter},N,{point},{types[point]},{row['rtm_spp_hourly_mean']}\n"
-                for quarter in range(1, 5))
+                for quarter in range(1, 5)
+            )
             counts["rtm_spp_hours"] += 1
     services: dict[int, list[str]] = defaultdict(list)
     ancillary = source / AS_FILE
@@ -133,27 +141,48 @@ def land_hub_extract(source: Path | str, raw_dir: Path | str) -> dict:
         if hour == 3 and _spring_forward(day):
             counts["nonexistent_spring_hour_dropped"] += 1
             continue
-        services[day.year].append(f"{day:%m/%d/%Y},{hour:02d}:00,N,"
-                                  + ",".join(row[s] for s in SERVICES) + "\n")
+        services[day.year].append(
+            f"{day:%m/%d/%Y},{hour:02d}:00,N," + ",".join(row[s] for s in SERVICES) + "\n"
+        )
         counts["dam_as_hours"] += 1
     for year, lines in dam.items():
-        _write(out / "dam_spp" / f"DAM_SPP_{year}.csv",
-               ["Delivery Date", "Hour Ending", "Repeated Hour Flag", "Settlement Point",
-                "Settlement Point Price"], lines)
+        _write(
+            out / "dam_spp" / f"DAM_SPP_{year}.csv",
+            [
+                "Delivery Date",
+                "Hour Ending",
+                "Repeated Hour Flag",
+                "Settlement Point",
+                "Settlement Point Price",
+            ],
+            lines,
+        )
     for year, lines in rtm.items():
-        _write(out / "rtm_spp" / f"RTM_SPP_{year}.csv",
-               ["Delivery Date", "Delivery Hour", "Delivery Interval", "Repeated Hour Flag",
-                "Settlement Point Name", "Settlement Point Type", "Settlement Point Price"], lines)
+        _write(
+            out / "rtm_spp" / f"RTM_SPP_{year}.csv",
+            [
+                "Delivery Date",
+                "Delivery Hour",
+                "Delivery Interval",
+                "Repeated Hour Flag",
+                "Settlement Point Name",
+                "Settlement Point Type",
+                "Settlement Point Price",
+            ],
+            lines,
+        )
     for year, lines in services.items():
-        _write(out / "dam_as" / f"DAM_AS_{year}.csv",
-               ["Delivery Date", "Hour Ending", "Repeated Hour Flag",
-                *[s.upper() for s in SERVICES]], lines)
+        _write(
+            out / "dam_as" / f"DAM_AS_{year}.csv",
+            ["Delivery Date", "Hour Ending", "Repeated Hour Flag", *[s.upper() for s in SERVICES]],
+            lines,
+        )
     summary = {
         "source": str(source),
         "files": {"dam_spp": sorted(dam), "rtm_spp": sorted(rtm), "dam_as": sorted(services)},
         **counts,
         "rtm_spp_intervals": "each 15-minute interval carries its hour's published mean; "
-                             "intra-hour prices are not in the extract",
+        "intra-hour prices are not in the extract",
         "absent_reports": ["sced_lmp", "load", "wind", "solar"],
     }
     (out / LANDING_FILE).write_text(json.dumps(summary, indent=2) + "\n")
@@ -163,19 +192,28 @@ def land_hub_extract(source: Path | str, raw_dir: Path | str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m python_ml.data.ercot_real",
-        description="Land the 2024-26 ERCOT hub/load-zone extract in the native report layouts.")
-    parser.add_argument("--source", default="../shared/data/real/ercot_hub_lz_hourly_2024_2026",
-                        help="folder with the extract (default: %(default)s)")
-    parser.add_argument("--raw-dir", default="warehouse/ercot_real/raw",
-                        help="landing folder; files go to <raw-dir>/ercot/ (default: %(default)s)")
+        description="Land the 2024-26 ERCOT hub/load-zone extract in the native report layouts.",
+    )
+    parser.add_argument(
+        "--source",
+        default="../shared/data/real/ercot_hub_lz_hourly_2024_2026",
+        help="folder with the extract (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--raw-dir",
+        default="warehouse/ercot_real/raw",
+        help="landing folder; files go to <raw-dir>/ercot/ (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         summary = land_hub_extract(args.source, args.raw_dir)
     except (ExtractError, FileNotFoundError) as error:
         parser.exit(1, f"error: {error}\n")
-    print(f"landed {args.source} in {args.raw_dir}/ercot/: {summary['dam_spp_hours']:,} DAM and "
-          f"{summary['rtm_spp_hours']:,} RT settlement point hours, "
-          f"{summary['dam_as_hours']:,} ancillary-service hours")
+    print(
+        f"landed {args.source} in {args.raw_dir}/ercot/: {summary['dam_spp_hours']:,} DAM and "
+        f"{summary['rtm_spp_hours']:,} RT settlement point hours, "
+        f"{summary['dam_as_hours']:,} ancillary-service hours"
+    )
     return 0
 
 

@@ -141,14 +141,32 @@ ECRS_START = dt.date(2023, 6, 10)
 PRICE_FLOOR, PRICE_CAP = -251.0, 5000.0
 
 SOURCES: tuple[str, ...] = (
-    "dam_spp", "rtm_spp", "sced_lmp", "load", "wind", "solar", "dam_as",
+    "dam_spp",
+    "rtm_spp",
+    "sced_lmp",
+    "load",
+    "wind",
+    "solar",
+    "dam_as",
 )
 _FILE_PREFIX = {
-    "dam_spp": "DAM_SPP", "rtm_spp": "RTM_SPP", "sced_lmp": "SCED_LMP", "load": "LOAD_WZ",
-    "wind": "WIND", "solar": "SOLAR", "dam_as": "DAM_AS",
+    "dam_spp": "DAM_SPP",
+    "rtm_spp": "RTM_SPP",
+    "sced_lmp": "SCED_LMP",
+    "load": "LOAD_WZ",
+    "wind": "WIND",
+    "solar": "SOLAR",
+    "dam_as": "DAM_AS",
 }
 LOAD_ZONES_WZ: tuple[str, ...] = (
-    "COAST", "EAST", "FAR_WEST", "NORTH", "NORTH_C", "SOUTHERN", "SOUTH_C", "WEST",
+    "COAST",
+    "EAST",
+    "FAR_WEST",
+    "NORTH",
+    "NORTH_C",
+    "SOUTHERN",
+    "SOUTH_C",
+    "WEST",
 )
 WIND_REGIONS: tuple[str, ...] = ("PANHANDLE", "COASTAL", "SOUTH", "WEST", "NORTH")
 SOLAR_REGIONS: tuple[str, ...] = ("FAR_WEST", "CENTER_WEST", "SOUTH_EAST")
@@ -156,15 +174,17 @@ AS_PRODUCTS: tuple[str, ...] = ("REGDN", "REGUP", "RRS", "NSPIN", "ECRS")
 
 HEADERS: dict[str, str] = {
     "dam_spp": "Delivery Date,Hour Ending,Repeated Hour Flag,Settlement Point,"
-               "Settlement Point Price",
+    "Settlement Point Price",
     "rtm_spp": "Delivery Date,Delivery Hour,Delivery Interval,Repeated Hour Flag,"
-               "Settlement Point Name,Settlement Point Type,Settlement Point Price",
+    "Settlement Point Name,Settlement Point Type,Settlement Point Price",
     "sced_lmp": "SCED Timestamp,Repeated Hour Flag,Settlement Point,LMP",
     "load": "OperDay,HourEnding," + ",".join(LOAD_ZONES_WZ) + ",TOTAL,DSTFlag",
     "wind": "DELIVERY_DATE,HOUR_ENDING,ACTUAL_SYSTEM_WIDE,STWPF_SYSTEM_WIDE,"
-            + ",".join(f"ACTUAL_{r},STWPF_{r}" for r in WIND_REGIONS) + ",DSTFlag",
+    + ",".join(f"ACTUAL_{r},STWPF_{r}" for r in WIND_REGIONS)
+    + ",DSTFlag",
     "solar": "DELIVERY_DATE,HOUR_ENDING,ACTUAL_SYSTEM_WIDE,STPPF_SYSTEM_WIDE,"
-             + ",".join(f"ACTUAL_{r},STPPF_{r}" for r in SOLAR_REGIONS) + ",DSTFlag",
+    + ",".join(f"ACTUAL_{r},STPPF_{r}" for r in SOLAR_REGIONS)
+    + ",DSTFlag",
     "dam_as": "Delivery Date,Hour Ending,Repeated Hour Flag," + ",".join(AS_PRODUCTS),
 }
 DAM_AS_HEADER_PRE_ECRS = "Delivery Date,Hour Ending,Repeated Hour Flag," + ",".join(
@@ -198,7 +218,14 @@ _HUBS: tuple[tuple[str, str, str], ...] = (
     ("HB_WEST", "HU", "LZ_WEST"),
 )
 _LZS: tuple[str, ...] = (
-    "LZ_AEN", "LZ_CPS", "LZ_HOUSTON", "LZ_LCRA", "LZ_NORTH", "LZ_RAYBN", "LZ_SOUTH", "LZ_WEST",
+    "LZ_AEN",
+    "LZ_CPS",
+    "LZ_HOUSTON",
+    "LZ_LCRA",
+    "LZ_NORTH",
+    "LZ_RAYBN",
+    "LZ_SOUTH",
+    "LZ_WEST",
 )
 # resource nodes per load zone (name abbreviation, count): 985 in all
 _NODE_ZONES: tuple[tuple[str, str, int], ...] = (
@@ -283,8 +310,10 @@ class ErcotSampleSpec:
         points = self.points
         if points is None:
             points = _SCALE_POINTS if self.scale else _DEFAULT_POINTS
-        if not isinstance(points, int) or isinstance(points, bool) or not (
-            1 <= points <= MAX_POINTS
+        if (
+            not isinstance(points, int)
+            or isinstance(points, bool)
+            or not (1 <= points <= MAX_POINTS)
         ):
             raise ValueError(f"points: must be an integer in 1..{MAX_POINTS}, got {points!r}")
         start = self.start or (_SCALE_START if self.scale else _DEFAULT_START)
@@ -299,14 +328,18 @@ class ErcotSampleSpec:
         if self.days is not None and self.years is not None:
             raise ValueError("days and years: give one of them, not both")
         if self.years is not None:
-            if isinstance(self.years, bool) or not isinstance(self.years, int | float) or not (
-                self.years > 0
+            if (
+                isinstance(self.years, bool)
+                or not isinstance(self.years, int | float)
+                or not (self.years > 0)
             ):
                 raise ValueError(f"years: must be positive, got {self.years!r}")
             if float(self.years).is_integer():
-                end = start_date.replace(year=start_date.year + int(self.years)) if not (
-                    start_date.month == 2 and start_date.day == 29
-                ) else dt.date(start_date.year + int(self.years), 3, 1)
+                end = (
+                    start_date.replace(year=start_date.year + int(self.years))
+                    if not (start_date.month == 2 and start_date.day == 29)
+                    else dt.date(start_date.year + int(self.years), 3, 1)
+                )
                 days = (end - start_date).days
             else:
                 days = round(self.years * 365.25)
@@ -426,8 +459,11 @@ def append_ercot_sample(
     spec = ErcotSampleSpec(**sidecar["spec"])
     if sidecar.get("last_day") != spec.last_day.isoformat():
         raise ValueError(f"{sidecar_path}: last_day does not match the spec; regenerate")
-    missing = [file_path(out_dir, s, spec.last_day) for s in SOURCES
-               if not file_path(out_dir, s, spec.last_day).is_file()]
+    missing = [
+        file_path(out_dir, s, spec.last_day)
+        for s in SOURCES
+        if not file_path(out_dir, s, spec.last_day).is_file()
+    ]
     if missing:
         raise FileNotFoundError(f"{missing[0]}: missing, but the sidecar describes it")
     new_spec = dataclasses.replace(spec, days=spec.days + days)
@@ -440,8 +476,9 @@ def append_ercot_sample(
 # --------------------------------------------------------------------------- orchestration
 
 
-def _write_days(out_dir: Path, spec: ErcotSampleSpec, first: dt.date, n_days: int,
-                progress: bool) -> ErcotSampleResult:
+def _write_days(
+    out_dir: Path, spec: ErcotSampleSpec, first: dt.date, n_days: int, progress: bool
+) -> ErcotSampleResult:
     for source in SOURCES:
         (out_dir / source).mkdir(parents=True, exist_ok=True)
     days = [first + dt.timedelta(days=i) for i in range(n_days)]
@@ -454,9 +491,16 @@ def _write_days(out_dir: Path, spec: ErcotSampleSpec, first: dt.date, n_days: in
         for source, count in day_rows.items():
             rows[source] += count
         report(day)
-    return ErcotSampleResult(out_dir=out_dir, spec=spec, first_day=first, last_day=days[-1],
-                             days=n_days, files=n_days * len(SOURCES), rows=rows,
-                             bytes=total_bytes)
+    return ErcotSampleResult(
+        out_dir=out_dir,
+        spec=spec,
+        first_day=first,
+        last_day=days[-1],
+        days=n_days,
+        files=n_days * len(SOURCES),
+        rows=rows,
+        bytes=total_bytes,
+    )
 
 
 class _Progress:
@@ -480,13 +524,17 @@ class _Progress:
                 self.next_share += 0.1
         if due or self.done == self.total:
             elapsed = time.perf_counter() - self.started
-            print(f"{self.label}: through {day.isoformat()}, {self.done}/{self.total} days "
-                  f"({100 * self.done / self.total:.0f} %, {elapsed:.1f} s)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{self.label}: through {day.isoformat()}, {self.done}/{self.total} days "
+                f"({100 * self.done / self.total:.0f} %, {elapsed:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
-def _render_and_write(out_dir: Path, spec: ErcotSampleSpec, day: dt.date
-                      ) -> tuple[dict[str, int], int]:
+def _render_and_write(
+    out_dir: Path, spec: ErcotSampleSpec, day: dt.date
+) -> tuple[dict[str, int], int]:
     texts, rows = render_day(spec, day)
     written = 0
     for source in SOURCES:
@@ -495,8 +543,9 @@ def _render_and_write(out_dir: Path, spec: ErcotSampleSpec, day: dt.date
     return rows, written
 
 
-def render_day(spec: ErcotSampleSpec, day: dt.date
-               ) -> tuple[dict[str, tuple[bytes | memoryview, ...]], dict[str, int]]:
+def render_day(
+    spec: ErcotSampleSpec, day: dt.date
+) -> tuple[dict[str, tuple[bytes | memoryview, ...]], dict[str, int]]:
     """Every source's file content for one delivery day (header included) and row counts."""
     grid = _DayGrid.build(day, spec.seed)
     points = settlement_points(spec.points)
@@ -517,18 +566,21 @@ def render_day(spec: ErcotSampleSpec, day: dt.date
     q_hour = np.repeat(grid.hour_ending, 4)
     q_flag = np.repeat(flags, 4)
     q_interval = np.tile(np.arange(1, 5), grid.n_hours)
-    prefix = [f"{date_text},{h},{i},{f}," for h, i, f in zip(q_hour.tolist(),
-                                                              q_interval.tolist(), q_flag,
-                                                              strict=True)]
-    texts["rtm_spp"] = _long_text("rtm_spp", prefix,
-                                  [f"{n},{c}," for n, c in zip(names, codes, strict=True)],
-                                  prices.rtm)
+    prefix = [
+        f"{date_text},{h},{i},{f},"
+        for h, i, f in zip(q_hour.tolist(), q_interval.tolist(), q_flag, strict=True)
+    ]
+    texts["rtm_spp"] = _long_text(
+        "rtm_spp", prefix, [f"{n},{c}," for n, c in zip(names, codes, strict=True)], prices.rtm
+    )
     rows["rtm_spp"] = prices.rtm.size
 
-    prefix = [f"{stamp},{f}," for stamp, f in zip(grid.sced_text, np.repeat(flags, 12),
-                                                   strict=True)]
-    texts["sced_lmp"] = _long_text("sced_lmp", prefix,
-                                   [f"{n}," for n in names[: spec.sced_points]], prices.sced)
+    prefix = [
+        f"{stamp},{f}," for stamp, f in zip(grid.sced_text, np.repeat(flags, 12), strict=True)
+    ]
+    texts["sced_lmp"] = _long_text(
+        "sced_lmp", prefix, [f"{n}," for n in names[: spec.sced_points]], prices.sced
+    )
     rows["sced_lmp"] = prices.sced.size
 
     dst_flags = list(flags)
@@ -539,8 +591,10 @@ def render_day(spec: ErcotSampleSpec, day: dt.date
     rows["load"] = grid.n_hours
 
     he_int = [str(h) for h in grid.hour_ending]
-    for source, actual, forecast in (("wind", model.wind, model.wind_fc),
-                                     ("solar", model.solar, model.solar_fc)):
+    for source, actual, forecast in (
+        ("wind", model.wind, model.wind_fc),
+        ("solar", model.solar, model.solar_fc),
+    ):
         actual_t = np.rint(actual * 10).astype(np.int64)
         forecast_t = np.rint(forecast * 10).astype(np.int64)
         cols = [_fixed(actual_t.sum(axis=1) / 10.0, 1), _fixed(forecast_t.sum(axis=1) / 10.0, 1)]
@@ -552,8 +606,10 @@ def render_day(spec: ErcotSampleSpec, day: dt.date
     n_as = len(AS_PRODUCTS) if day >= ECRS_START else len(AS_PRODUCTS) - 1
     as_cols = [_fixed(model.ancillary[:, i], 2) for i in range(n_as)]
     header = HEADERS["dam_as"] if day >= ECRS_START else DAM_AS_HEADER_PRE_ECRS
-    lines = [f"{date_text},{e},{f}," + ",".join(vals)
-             for e, f, *vals in zip(he, flags, *as_cols, strict=True)]
+    lines = [
+        f"{date_text},{e},{f}," + ",".join(vals)
+        for e, f, *vals in zip(he, flags, *as_cols, strict=True)
+    ]
     texts["dam_as"] = ((header + "\n" + "\n".join(lines) + "\n").encode(),)
     rows["dam_as"] = grid.n_hours
     return texts, rows
@@ -561,8 +617,10 @@ def render_day(spec: ErcotSampleSpec, day: dt.date
 
 # --------------------------------------------------------------------------- formatting
 
-_FRACTIONS = {1: pa.array([str(i) for i in range(10)]),
-              2: pa.array([f"{i:02d}" for i in range(100)])}
+_FRACTIONS = {
+    1: pa.array([str(i) for i in range(10)]),
+    2: pa.array([f"{i:02d}" for i in range(100)]),
+}
 _SIGNS = pa.array(["", "-"])
 
 
@@ -581,8 +639,9 @@ def _fixed(values: np.ndarray, decimals: int) -> list[str]:
     return _fixed_array(values, decimals).to_pylist()
 
 
-def _long_text(source: str, time_prefix: list[str], point_part: list[str],
-               values: np.ndarray) -> tuple[bytes | memoryview, ...]:
+def _long_text(
+    source: str, time_prefix: list[str], point_part: list[str], values: np.ndarray
+) -> tuple[bytes | memoryview, ...]:
     """Header + one line per (time, point): time prefix, point columns, value (2 decimals).
 
     ``values`` has shape (times, points); the body is the data buffer of one pyarrow string
@@ -592,19 +651,20 @@ def _long_text(source: str, time_prefix: list[str], point_part: list[str],
     times = pa.array(time_prefix).take(pa.array(np.repeat(np.arange(n_times), n_points)))
     pts = pa.array(point_part).take(pa.array(np.tile(np.arange(n_points), n_times)))
     lines = pc.binary_join_element_wise(times, pts, _fixed_array(values, 2), "\n", "")
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32 if lines.type == pa.string()
-                            else np.int64)
+    offsets = np.frombuffer(
+        lines.buffers()[1], dtype=np.int32 if lines.type == pa.string() else np.int64
+    )
     start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
     body = memoryview(lines.buffers()[2])[start:end]
     return (HEADERS[source].encode() + b"\n", body)
 
 
-def _wide_text(source: str, date_text: str, hour_text: list[str], columns: list[list[str]],
-               flags: list[str]) -> tuple[bytes, ...]:
+def _wide_text(
+    source: str, date_text: str, hour_text: list[str], columns: list[list[str]], flags: list[str]
+) -> tuple[bytes, ...]:
     lines = [HEADERS[source]]
     for i, hour in enumerate(hour_text):
-        lines.append(f"{date_text},{hour}," + ",".join(col[i] for col in columns)
-                     + f",{flags[i]}")
+        lines.append(f"{date_text},{hour}," + ",".join(col[i] for col in columns) + f",{flags[i]}")
     return (("\n".join(lines) + "\n").encode(),)
 
 
@@ -646,11 +706,21 @@ class _DayGrid:
         hour_flag = ["Y" if r else "N" for r in repeated[::12].tolist()]
         # SCED runs: interval start + a jitter of 5..45 s (one per run, all points)
         jitter = np.random.default_rng([seed, _S_SCED_JITTER, day_number]).integers(
-            5, 46, size=len(wall))
+            5, 46, size=len(wall)
+        )
         stamps = (local + pd.to_timedelta(jitter, unit="s")).strftime("%m/%d/%Y %H:%M:%S")
         doy = ((epoch_hours + 0.5) / 24.0 - 10957.5) % 365.2422
-        return cls(day, day_number, epoch_hours, local_hour, local_hour + 1, hour_flag,
-                   day.weekday(), doy, list(stamps))
+        return cls(
+            day,
+            day_number,
+            epoch_hours,
+            local_hour,
+            local_hour + 1,
+            hour_flag,
+            day.weekday(),
+            doy,
+            list(stamps),
+        )
 
 
 # --------------------------------------------------------------------------- randomness
@@ -664,8 +734,9 @@ _S_SCED_JITTER = 35
 _WINDOW_DAYS = 10  # AR(1) recursions run over this many UTC days before the delivery day
 
 
-def _latents(seed: int, stream: int, epoch_hours: np.ndarray, k: int, tau: float,
-             smooth: float | None = None) -> np.ndarray:
+def _latents(
+    seed: int, stream: int, epoch_hours: np.ndarray, k: int, tau: float, smooth: float | None = None
+) -> np.ndarray:
     """(hours, k) unit-variance AR(1) latents for the delivery day's hours.
 
     Innovations come per absolute UTC day from ``default_rng([seed, stream, utc_day])``;
@@ -674,10 +745,12 @@ def _latents(seed: int, stream: int, epoch_hours: np.ndarray, k: int, tau: float
     """
     first_day = int(epoch_hours[0] // 24) - _WINDOW_DAYS
     last_day = int(epoch_hours[-1] // 24)
-    draws = np.concatenate([
-        np.random.default_rng([seed, stream, day]).standard_normal((24, k))
-        for day in range(first_day, last_day + 1)
-    ])
+    draws = np.concatenate(
+        [
+            np.random.default_rng([seed, stream, day]).standard_normal((24, k))
+            for day in range(first_day, last_day + 1)
+        ]
+    )
     stop = int(epoch_hours[-1]) - first_day * 24 + 1
     start = int(epoch_hours[0]) - first_day * 24
     series = _ar1(draws[:stop], tau)
@@ -711,10 +784,34 @@ def _day_rng(seed: int, stream: int, grid: _DayGrid) -> np.random.Generator:
 _WZ_SHARE = np.array([0.265, 0.035, 0.095, 0.022, 0.305, 0.08, 0.172, 0.026])
 _WZ_WEATHER = np.array([1.05, 1.0, 0.35, 1.0, 1.1, 1.0, 1.05, 1.0])
 # relative weekday load by local hour
-_LOAD_SHAPE = np.array([
-    0.86, 0.83, 0.81, 0.80, 0.81, 0.85, 0.92, 0.98, 1.01, 1.03, 1.05, 1.06,
-    1.07, 1.08, 1.08, 1.08, 1.08, 1.08, 1.07, 1.06, 1.04, 1.00, 0.95, 0.90,
-])
+_LOAD_SHAPE = np.array(
+    [
+        0.86,
+        0.83,
+        0.81,
+        0.80,
+        0.81,
+        0.85,
+        0.92,
+        0.98,
+        1.01,
+        1.03,
+        1.05,
+        1.06,
+        1.07,
+        1.08,
+        1.08,
+        1.08,
+        1.08,
+        1.08,
+        1.07,
+        1.06,
+        1.04,
+        1.00,
+        0.95,
+        0.90,
+    ]
+)
 # wind: MW installed 2024, mean hub-height speed, diurnal amplitude and peak local hour
 _WIND_MW = np.array([5500.0, 4500.0, 5500.0, 17000.0, 6500.0])
 _WIND_SPEED = np.array([8.4, 7.6, 7.6, 8.0, 7.7])
@@ -765,7 +862,7 @@ def _storm(seed: int, grid: _DayGrid) -> float:
 def _fuel(seed: int, epoch_hours: np.ndarray) -> np.ndarray:
     """Fuel level: per-month log-normal around the year's level, linear between mid-months."""
     stamps = pd.to_datetime(np.asarray(epoch_hours, dtype=np.int64), unit="h")
-    month_index = (np.asarray(stamps.year) * 12 + np.asarray(stamps.month) - 1)
+    month_index = np.asarray(stamps.year) * 12 + np.asarray(stamps.month) - 1
     mid = (np.asarray(stamps.day) - 1 + np.asarray(stamps.hour) / 24.0) / 30.44 - 0.5
     lo = month_index + np.floor(mid).astype(np.int64)
     frac = mid - np.floor(mid)
@@ -815,17 +912,19 @@ def _day_model(seed: int, grid: _DayGrid) -> _DayModel:
     # ---- weather
     season = np.cos(2 * np.pi * (doy - 15.0) / 365.2422)  # +1 mid-January
     anomaly_sd = 2.6 + 1.4 * np.clip(season, 0.0, 1.0)
-    temperature = (20.0 - 9.0 * season
-                   + (4.5 + 1.0 * (1.0 - season) / 2.0) * np.cos(2 * np.pi * (local_hour - 16) / 24)
-                   + anomaly_sd * _latents(seed, _S_TEMP, hours, 1, 60.0, 4.0)[:, 0]
-                   - 18.0 * storm)
+    temperature = (
+        20.0
+        - 9.0 * season
+        + (4.5 + 1.0 * (1.0 - season) / 2.0) * np.cos(2 * np.pi * (local_hour - 16) / 24)
+        + anomaly_sd * _latents(seed, _S_TEMP, hours, 1, 60.0, 4.0)[:, 0]
+        - 18.0 * storm
+    )
 
     # ---- load by weather zone (MW)
     weekend = grid.weekday >= 5
     base = 40_000.0 * _LOAD_SHAPE[grid.local_hour] * (0.94 if weekend else 1.0)
     cooling = 2_200.0 * np.maximum(temperature - 18.0, 0.0)
-    heating = 1_400.0 * np.maximum(14.0 - temperature, 0.0) + 600.0 * np.maximum(
-        -temperature, 0.0)
+    heating = 1_400.0 * np.maximum(14.0 - temperature, 0.0) + 600.0 * np.maximum(-temperature, 0.0)
     evening = 1_500.0 * np.exp(-0.5 * ((local_hour - 19.5) / 1.5) ** 2) * (1 + season) / 2
     weather = cooling + heating + evening
     weather_share = _WZ_SHARE * _WZ_WEATHER / np.sum(_WZ_SHARE * _WZ_WEATHER)
@@ -840,7 +939,8 @@ def _day_model(seed: int, grid: _DayGrid) -> _DayModel:
     latent = 0.7 * shared + 0.714 * own
     spring = 1.0 + 0.12 * np.cos(2 * np.pi * (doy - 100.0) / 365.2422)
     diurnal = 1.0 + _WIND_DIURNAL * np.cos(
-        2 * np.pi * (local_hour[:, None] - _WIND_PEAK_HOUR) / 24.0)
+        2 * np.pi * (local_hour[:, None] - _WIND_PEAK_HOUR) / 24.0
+    )
     speed = _WIND_SPEED * spring[:, None] * diurnal * np.exp(0.26 * latent - 0.034)
     curve = np.clip(1.0 / (1.0 + np.exp(-(speed - 8.3) / 1.55)) - 0.004, 0.0, 0.8)
     wind_cap = _WIND_MW * (1.0 + 0.04 * growth)[:, None]
@@ -857,16 +957,20 @@ def _day_model(seed: int, grid: _DayGrid) -> _DayModel:
     solar_cap = np.maximum(24_000.0 + 8_000.0 * growth, 6_000.0)[:, None] * _SOLAR_SHARE
     solar = solar_cap * 0.85 * response * clear
     solar_err = _latents(seed, _S_SOLAR_FC, hours, len(SOLAR_REGIONS), 6.0, 2.0)
-    solar_fc = np.where(sin_elev > 0.0,
-                        np.clip(solar + 0.06 * solar_cap * solar_err * np.sqrt(response),
-                                0.0, solar_cap), 0.0)
+    solar_fc = np.where(
+        sin_elev > 0.0,
+        np.clip(solar + 0.06 * solar_cap * solar_err * np.sqrt(response), 0.0, solar_cap),
+        0.0,
+    )
 
     # ---- capacity and reserves (GW)
     maintenance = np.exp(-0.5 * ((doy - 105.0) / 28.0) ** 2) + np.exp(
-        -0.5 * ((doy - 295.0) / 28.0) ** 2)
+        -0.5 * ((doy - 295.0) / 28.0) ** 2
+    )
     outage = _latents(seed, _S_OUTAGE, hours, 1, 72.0)[:, 0]
-    capacity = (89.0 - 15.0 * maintenance - 2.5 * outage - 20.0 * storm
-                - 2.0 * winter) * (1.0 + 0.03 * growth)
+    capacity = (89.0 - 15.0 * maintenance - 2.5 * outage - 20.0 * storm - 2.0 * winter) * (
+        1.0 + 0.03 * growth
+    )
     total_load = load.sum(axis=1) / 1000.0
     net_rt = total_load - (wind.sum(axis=1) + solar.sum(axis=1)) / 1000.0
     net_da = (load_fc - wind_fc.sum(axis=1) - solar_fc.sum(axis=1)) / 1000.0
@@ -900,33 +1004,44 @@ def _day_model(seed: int, grid: _DayGrid) -> _DayModel:
     rt_noise = _latents(seed, _S_RT, hours, 1, 3.0)[:, 0]
     da_noise = _latents(seed, _S_DA, hours, 1, 6.0)[:, 0]
     rt_level = rt_energy + rt_adder + (3.0 + 0.08 * np.abs(rt_energy + rt_adder)) * rt_noise
-    da_level = (da_energy * 1.02 + da_adder
-                + (1.5 + 0.03 * np.abs(da_energy + da_adder)) * da_noise)
+    da_level = da_energy * 1.02 + da_adder + (1.5 + 0.03 * np.abs(da_energy + da_adder)) * da_noise
 
     # ---- congestion: West wind export limit, Houston import at high load
     west_wind = (wind[:, 0] + wind[:, 3]) / 1000.0
     west_wind_fc = (wind_fc[:, 0] + wind_fc[:, 3]) / 1000.0
     west = 5.0 * np.maximum(west_wind - 13.0, 0.0) + 0.1 * np.maximum(west_wind - 13.0, 0.0) ** 2
-    west_da = 0.9 * (5.0 * np.maximum(west_wind_fc - 13.0, 0.0)
-                     + 0.1 * np.maximum(west_wind_fc - 13.0, 0.0) ** 2)
+    west_da = 0.9 * (
+        5.0 * np.maximum(west_wind_fc - 13.0, 0.0) + 0.1 * np.maximum(west_wind_fc - 13.0, 0.0) ** 2
+    )
     houston = 0.7 * np.maximum(total_load - 60.0, 0.0) * (1.0 + 0.002 * np.abs(rt_level))
-    houston_da = 0.6 * np.maximum(load_fc / 1000.0 - 60.0, 0.0) * (
-        1.0 + 0.002 * np.abs(da_level))
+    houston_da = 0.6 * np.maximum(load_fc / 1000.0 - 60.0, 0.0) * (1.0 + 0.002 * np.abs(da_level))
 
     # ---- ancillary services (DAM MCPC)
     as_noise = np.exp(0.25 * _latents(seed, _S_AS, hours, len(AS_PRODUCTS), 12.0))
     as_base = np.array([6.0, 9.0, 11.0, 5.0, 14.0])
     as_scarcity = np.array([0.02, 0.55, 0.85, 0.45, 0.9])
     tight = np.clip((30.0 - reserves_da) / 30.0, 0.0, 1.0)
-    ancillary = (as_base * np.sqrt(fuel)[:, None] * (1.0 + 1.5 * tight[:, None]) * as_noise
-                 + as_scarcity * da_adder[:, None])
+    ancillary = (
+        as_base * np.sqrt(fuel)[:, None] * (1.0 + 1.5 * tight[:, None]) * as_noise
+        + as_scarcity * da_adder[:, None]
+    )
     ancillary[:, 0] += 0.25 * np.maximum(-da_level, 0.0)
     ancillary = np.clip(ancillary, 0.0, PRICE_CAP)
 
-    return _DayModel(load=load, wind=wind, wind_fc=wind_fc, solar=solar, solar_fc=solar_fc,
-                     rt_level=rt_level, da_level=da_level, west_congestion=west,
-                     west_congestion_da=west_da, houston_premium=houston,
-                     houston_premium_da=houston_da, ancillary=ancillary)
+    return _DayModel(
+        load=load,
+        wind=wind,
+        wind_fc=wind_fc,
+        solar=solar,
+        solar_fc=solar_fc,
+        rt_level=rt_level,
+        da_level=da_level,
+        west_congestion=west,
+        west_congestion_da=west_da,
+        houston_premium=houston,
+        houston_premium_da=houston_da,
+        ancillary=ancillary,
+    )
 
 
 # hubs and load zones (seed order): loss factor, West, Houston, South exposure, noise sd
@@ -967,8 +1082,9 @@ def _node_params(seed: int) -> dict[str, np.ndarray]:
     return {"basis": basis, "west_extra": west_extra, "noise_sd": noise_sd}
 
 
-def _point_prices(seed: int, grid: _DayGrid, model: _DayModel,
-                  points: tuple[SettlementPoint, ...], n_sced: int) -> _PointPrices:
+def _point_prices(
+    seed: int, grid: _DayGrid, model: _DayModel, points: tuple[SettlementPoint, ...], n_sced: int
+) -> _PointPrices:
     n = grid.n_hours
     names = [p.settlement_point for p in settlement_points(N_HUBS_AND_ZONES)]
     base_names = [name for name in names if name in _BASE_POINT_PARAMS]
@@ -978,12 +1094,18 @@ def _point_prices(seed: int, grid: _DayGrid, model: _DayModel,
     # hourly RT and DAM level of the 13 base points (hours, 13)
     south_rt = 0.25 * model.houston_premium
     south_da = 0.25 * model.houston_premium_da
-    rt_hour = (model.rt_level[:, None] * (1.0 + loss)
-               - model.west_congestion[:, None] * w_exp
-               + model.houston_premium[:, None] * h_exp + south_rt[:, None] * s_exp)
-    da_hour = (model.da_level[:, None] * (1.0 + loss)
-               - model.west_congestion_da[:, None] * w_exp
-               + model.houston_premium_da[:, None] * h_exp + south_da[:, None] * s_exp)
+    rt_hour = (
+        model.rt_level[:, None] * (1.0 + loss)
+        - model.west_congestion[:, None] * w_exp
+        + model.houston_premium[:, None] * h_exp
+        + south_rt[:, None] * s_exp
+    )
+    da_hour = (
+        model.da_level[:, None] * (1.0 + loss)
+        - model.west_congestion_da[:, None] * w_exp
+        + model.houston_premium_da[:, None] * h_exp
+        + south_da[:, None] * s_exp
+    )
     zone_noise = _latents(seed, _S_ZONE, grid.epoch_hours, len(base_names), 2.0)
     rt_hour = rt_hour + sd * zone_noise
     da_hour = da_hour + 0.5 * sd * zone_noise
@@ -1012,12 +1134,18 @@ def _point_prices(seed: int, grid: _DayGrid, model: _DayModel,
         is_west = np.array([p.load_zone == "LZ_WEST" for p in points[N_HUBS_AND_ZONES:]])
         west_q = np.repeat(model.west_congestion, 4)[:, None]
         node_rng = _day_rng(seed, _S_NODE_NOISE, grid)
-        rt_nodes = (rtm15[:, zone_index] + node["basis"]
-                    - west_q * node["west_extra"] * is_west
-                    + node["noise_sd"] * node_rng.standard_normal((nq, n_nodes)))
-        da_nodes = (dam15[:, zone_index] + 0.85 * node["basis"]
-                    - model.west_congestion_da[:, None] * node["west_extra"] * is_west
-                    + 0.3 * node["noise_sd"] * node_rng.standard_normal((n, n_nodes)))
+        rt_nodes = (
+            rtm15[:, zone_index]
+            + node["basis"]
+            - west_q * node["west_extra"] * is_west
+            + node["noise_sd"] * node_rng.standard_normal((nq, n_nodes))
+        )
+        da_nodes = (
+            dam15[:, zone_index]
+            + 0.85 * node["basis"]
+            - model.west_congestion_da[:, None] * node["west_extra"] * is_west
+            + 0.3 * node["noise_sd"] * node_rng.standard_normal((n, n_nodes))
+        )
         rtm = np.concatenate([rtm15, rt_nodes], axis=1)
         dam = np.concatenate([dam15, da_nodes], axis=1)
     else:
@@ -1052,5 +1180,3 @@ def _write_sidecar(out_dir: Path, spec: ErcotSampleSpec) -> None:
     }
     text = json.dumps(sidecar, indent=2, sort_keys=True) + "\n"
     atomic_write(out_dir / SIDECAR_FILE, text.encode())
-
-

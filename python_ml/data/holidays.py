@@ -18,30 +18,78 @@ FIRST_YEAR, LAST_YEAR = 2015, 2030
 
 # (month-day or Easter offset in days, name); Easter offsets are ints.
 _RULES: dict[str, list[tuple[str | int, str]]] = {
-    "AT": [("01-01", "Neujahr"), ("01-06", "Heilige Drei Könige"), (1, "Ostermontag"),
-           ("05-01", "Staatsfeiertag"), (39, "Christi Himmelfahrt"), (50, "Pfingstmontag"),
-           (60, "Fronleichnam"), ("08-15", "Mariä Himmelfahrt"), ("10-26", "Nationalfeiertag"),
-           ("11-01", "Allerheiligen"), ("12-08", "Mariä Empfängnis"), ("12-25", "Christtag"),
-           ("12-26", "Stefanitag")],
-    "BE": [("01-01", "Nieuwjaar"), (1, "Paasmaandag"), ("05-01", "Dag van de Arbeid"),
-           (39, "Onze-Lieve-Heer-Hemelvaart"), (50, "Pinkstermaandag"),
-           ("07-21", "Nationale feestdag"), ("08-15", "Onze-Lieve-Vrouw-Hemelvaart"),
-           ("11-01", "Allerheiligen"), ("11-11", "Wapenstilstand"), ("12-25", "Kerstmis")],
-    "DE": [("01-01", "Neujahr"), (-2, "Karfreitag"), (1, "Ostermontag"),
-           ("05-01", "Tag der Arbeit"), (39, "Christi Himmelfahrt"), (50, "Pfingstmontag"),
-           ("10-03", "Tag der Deutschen Einheit"), ("12-25", "1. Weihnachtstag"),
-           ("12-26", "2. Weihnachtstag")],
-    "DK": [("01-01", "Nytårsdag"), (-3, "Skærtorsdag"), (-2, "Langfredag"),
-           (1, "2. påskedag"), (26, "Store bededag"), (39, "Kristi himmelfartsdag"),
-           (50, "2. pinsedag"), ("06-05", "Grundlovsdag"), ("12-25", "Juledag"),
-           ("12-26", "2. juledag")],
-    "FR": [("01-01", "Jour de l'an"), (1, "Lundi de Pâques"), ("05-01", "Fête du Travail"),
-           ("05-08", "Victoire 1945"), (39, "Ascension"), (50, "Lundi de Pentecôte"),
-           ("07-14", "Fête nationale"), ("08-15", "Assomption"), ("11-01", "Toussaint"),
-           ("11-11", "Armistice"), ("12-25", "Noël")],
-    "NL": [("01-01", "Nieuwjaarsdag"), (1, "Tweede Paasdag"), ("04-27", "Koningsdag"),
-           (39, "Hemelvaartsdag"), (50, "Tweede Pinksterdag"), ("12-25", "Eerste Kerstdag"),
-           ("12-26", "Tweede Kerstdag")],
+    "AT": [
+        ("01-01", "Neujahr"),
+        ("01-06", "Heilige Drei Könige"),
+        (1, "Ostermontag"),
+        ("05-01", "Staatsfeiertag"),
+        (39, "Christi Himmelfahrt"),
+        (50, "Pfingstmontag"),
+        (60, "Fronleichnam"),
+        ("08-15", "Mariä Himmelfahrt"),
+        ("10-26", "Nationalfeiertag"),
+        ("11-01", "Allerheiligen"),
+        ("12-08", "Mariä Empfängnis"),
+        ("12-25", "Christtag"),
+        ("12-26", "Stefanitag"),
+    ],
+    "BE": [
+        ("01-01", "Nieuwjaar"),
+        (1, "Paasmaandag"),
+        ("05-01", "Dag van de Arbeid"),
+        (39, "Onze-Lieve-Heer-Hemelvaart"),
+        (50, "Pinkstermaandag"),
+        ("07-21", "Nationale feestdag"),
+        ("08-15", "Onze-Lieve-Vrouw-Hemelvaart"),
+        ("11-01", "Allerheiligen"),
+        ("11-11", "Wapenstilstand"),
+        ("12-25", "Kerstmis"),
+    ],
+    "DE": [
+        ("01-01", "Neujahr"),
+        (-2, "Karfreitag"),
+        (1, "Ostermontag"),
+        ("05-01", "Tag der Arbeit"),
+        (39, "Christi Himmelfahrt"),
+        (50, "Pfingstmontag"),
+        ("10-03", "Tag der Deutschen Einheit"),
+        ("12-25", "1. Weihnachtstag"),
+        ("12-26", "2. Weihnachtstag"),
+    ],
+    "DK": [
+        ("01-01", "Nytårsdag"),
+        (-3, "Skærtorsdag"),
+        (-2, "Langfredag"),
+        (1, "2. påskedag"),
+        (26, "Store bededag"),
+        (39, "Kristi himmelfartsdag"),
+        (50, "2. pinsedag"),
+        ("06-05", "Grundlovsdag"),
+        ("12-25", "Juledag"),
+        ("12-26", "2. juledag"),
+    ],
+    "FR": [
+        ("01-01", "Jour de l'an"),
+        (1, "Lundi de Pâques"),
+        ("05-01", "Fête du Travail"),
+        ("05-08", "Victoire 1945"),
+        (39, "Ascension"),
+        (50, "Lundi de Pentecôte"),
+        ("07-14", "Fête nationale"),
+        ("08-15", "Assomption"),
+        ("11-01", "Toussaint"),
+        ("11-11", "Armistice"),
+        ("12-25", "Noël"),
+    ],
+    "NL": [
+        ("01-01", "Nieuwjaarsdag"),
+        (1, "Tweede Paasdag"),
+        ("04-27", "Koningsdag"),
+        (39, "Hemelvaartsdag"),
+        (50, "Tweede Pinksterdag"),
+        ("12-25", "Eerste Kerstdag"),
+        ("12-26", "Tweede Kerstdag"),
+    ],
 }
 
 
@@ -58,8 +106,9 @@ def easter_sunday(year: int) -> date:
     return date(year, month, day + 1)
 
 
-def public_holidays(country: str, first_year: int = FIRST_YEAR,
-                    last_year: int = LAST_YEAR) -> list[tuple[date, str]]:
+def public_holidays(
+    country: str, first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR
+) -> list[tuple[date, str]]:
     """(date, name) of every national public holiday of `country` in the years given."""
     if country not in _RULES:
         raise KeyError(f"no holiday rules for {country}; known: {', '.join(sorted(_RULES))}")

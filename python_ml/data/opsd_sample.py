@@ -538,8 +538,9 @@ def _key(kind: str, name: str) -> int:
     return zlib.crc32(f"{kind}:{name}".encode())
 
 
-def _daily_draws(seed: int, key: int, stream: int, epoch_hours: np.ndarray,
-                 draw: str) -> np.ndarray:
+def _daily_draws(
+    seed: int, key: int, stream: int, epoch_hours: np.ndarray, draw: str
+) -> np.ndarray:
     """One draw per hour from a generator keyed by the absolute UTC day, so an hour's value
     never depends on where the sample starts or ends. draw: a numpy Generator method."""
     days = epoch_hours // 24
@@ -963,8 +964,14 @@ def _render(spec: SampleSpec, grid: _Grid, *, progress: bool) -> tuple[str, str]
     return ts_text, weather_text
 
 
-def _zone_columns(spec: SampleSpec, grid: _Grid, cal: _Calendar, zones: tuple[str, ...],
-                  series: dict[str, dict[str, np.ndarray]], prices: dict[str, np.ndarray]):
+def _zone_columns(
+    spec: SampleSpec,
+    grid: _Grid,
+    cal: _Calendar,
+    zones: tuple[str, ...],
+    series: dict[str, dict[str, np.ndarray]],
+    prices: dict[str, np.ndarray],
+):
     """Per named zone, its file columns in OPSD order as (values, blank mask, decimals):
     blank before the zone starts, in the sample's gaps, and after the last actual hour for
     everything but the load forecast."""
@@ -1017,8 +1024,9 @@ def _progress(total: int, enabled: bool):
 # --------------------------------------------------------------------------- files
 
 
-def _write_sidecar(out_dir: Path, spec: SampleSpec, grid: _Grid, time_series_sha256: str,
-                   weather_sha256: str) -> None:
+def _write_sidecar(
+    out_dir: Path, spec: SampleSpec, grid: _Grid, time_series_sha256: str, weather_sha256: str
+) -> None:
     """Record the spec and the files' hashes, which append_opsd_sample checks and extends."""
     sidecar = {
         "generator": "python_ml.data.opsd_sample",
@@ -1031,8 +1039,6 @@ def _write_sidecar(out_dir: Path, spec: SampleSpec, grid: _Grid, time_series_sha
         "sha256": {TIME_SERIES_FILE: time_series_sha256, WEATHER_FILE: weather_sha256},
     }
     atomic_write(out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
-
-
 
 
 def _sha256(text: str) -> str:

@@ -21,10 +21,17 @@ import pandas as pd
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 # one row per expectation, as validate() returns them
-RESULT_DTYPES = {"suite": "string", "expectation": "string", "column_name": "string",
-                 "success": "bool", "observed_value": "string", "unexpected_count": "Int64",
-                 "unexpected_sample": "string", "unexpected_rows": "string",
-                 "element_count": "Int64"}
+RESULT_DTYPES = {
+    "suite": "string",
+    "expectation": "string",
+    "column_name": "string",
+    "success": "bool",
+    "observed_value": "string",
+    "unexpected_count": "Int64",
+    "unexpected_sample": "string",
+    "unexpected_rows": "string",
+    "element_count": "Int64",
+}
 RESULT_COLUMNS = tuple(RESULT_DTYPES)
 
 
@@ -47,6 +54,7 @@ def quiet_progress(context) -> None:
     """No per-metric progress bars in the build log."""
     try:
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
     except Exception:  # noqa: BLE001 - cosmetics only
         pass
@@ -70,9 +78,12 @@ def load_suite(name: str):
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such expectation suite")
     data = json.loads(path.read_text(encoding="utf-8"))
-    expectations = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"],
-                                             meta=e.get("meta", {})).to_domain_obj()
-                    for e in data["expectations"]]
+    expectations = [
+        ExpectationConfiguration(
+            type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})
+        ).to_domain_obj()
+        for e in data["expectations"]
+    ]
     return gx.ExpectationSuite(name=data.get("name", name), expectations=expectations)
 
 
@@ -95,18 +106,23 @@ class Validation:
 
     def message(self, subject: str) -> str:
         failed = self.failures()
-        lines = [f"{subject}: {len(failed)} of {len(self.results)} expectations of suite "
-                 f"{self.suite} failed [rule: expectation_suite]"]
+        lines = [
+            f"{subject}: {len(failed)} of {len(self.results)} expectations of suite "
+            f"{self.suite} failed [rule: expectation_suite]"
+        ]
         for row in failed.itertuples():
             where = ""
             located = json.loads(row.unexpected_rows) if row.unexpected_rows else []
             if located:
                 where = "; first at " + ", ".join(
-                    f"{k} {v}" for k, v in located[0].items() if k != "value")
-            detail = (f"{row.unexpected_count} unexpected of {row.element_count}, e.g. "
-                      f"{row.unexpected_sample}{where}" if pd.notna(row.unexpected_count)
-                      and row.unexpected_count else
-                      f"observed {row.observed_value}")
+                    f"{k} {v}" for k, v in located[0].items() if k != "value"
+                )
+            detail = (
+                f"{row.unexpected_count} unexpected of {row.element_count}, e.g. "
+                f"{row.unexpected_sample}{where}"
+                if pd.notna(row.unexpected_count) and row.unexpected_count
+                else f"observed {row.observed_value}"
+            )
             lines.append(f"  column {row.column_name or '(table)'}: {row.expectation}: {detail}")
         return "\n".join(lines)
 
@@ -117,8 +133,9 @@ class ExpectationFailed(ValueError):
         super().__init__(validation.message(subject))
 
 
-def validate(frame: pd.DataFrame, suite_name: str,
-             parameters: Mapping[str, object] | None = None) -> Validation:
+def validate(
+    frame: pd.DataFrame, suite_name: str, parameters: Mapping[str, object] | None = None
+) -> Validation:
     """Run one suite on a DataFrame; one result row per expectation."""
     suite = load_suite(suite_name)
     context = _context()
@@ -137,53 +154,71 @@ def validate(frame: pd.DataFrame, suite_name: str,
         definition = asset.add_batch_definition_whole_dataframe("all")
     batch = definition.get_batch(batch_parameters={"dataframe": frame})
     identifiers = [c for c in row_identifiers(suite_name) if c in frame.columns]
-    outcome = batch.validate(suite, expectation_parameters=dict(parameters or {}),
-                             result_format={"result_format": "SUMMARY",
-                                            "unexpected_index_column_names": identifiers,
-                                            "partial_unexpected_count": 5})
+    outcome = batch.validate(
+        suite,
+        expectation_parameters=dict(parameters or {}),
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": identifiers,
+            "partial_unexpected_count": 5,
+        },
+    )
     rows = []
     for result in outcome.results:
         config = result.expectation_config
         info = result.result or {}
         kwargs = config.kwargs
         column = kwargs.get("column") or ",".join(
-            kwargs.get("column_list") or kwargs.get("column_set")
-            or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c])
+            kwargs.get("column_list")
+            or kwargs.get("column_set")
+            or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c]
+        )
         raised = (result.exception_info or {}).get("raised_exception")
         observed = info.get("observed_value")
         if raised:
             observed = f"error: {(result.exception_info or {}).get('exception_message')}"
         condition = config.kwargs.get("row_condition")
         if isinstance(condition, Mapping):
-            condition = (f'{condition["column"]["name"]} {condition["operator"]} '
-                         f'{json.dumps(condition["parameter"])}'
-                         if condition.get("type") == "comparison" else json.dumps(condition))
+            condition = (
+                f"{condition['column']['name']} {condition['operator']} "
+                f"{json.dumps(condition['parameter'])}"
+                if condition.get("type") == "comparison"
+                else json.dumps(condition)
+            )
         elif condition is not None and not isinstance(condition, str):
             condition = str(condition)
-        rows.append({
-            "suite": suite_name,
-            "expectation": config.type + (f" where {condition}" if condition else ""),
-            "column_name": column or None,
-            "success": bool(result.success),
-            "observed_value": None if observed is None else json.dumps(
-                observed, default=str) if not isinstance(observed, str) else observed,
-            "unexpected_count": info.get("unexpected_count"),
-            "unexpected_sample": json.dumps([_plain(v) for v in
-                                             (info.get("partial_unexpected_list") or [])[:5]],
-                                            default=str),
-            "unexpected_rows": json.dumps(
-                [{k: _plain(v) for k, v in located.items()}
-                 for located in (info.get("partial_unexpected_index_list") or [])[:5]],
-                default=str),
-            "element_count": info.get("element_count"),
-        })
+        rows.append(
+            {
+                "suite": suite_name,
+                "expectation": config.type + (f" where {condition}" if condition else ""),
+                "column_name": column or None,
+                "success": bool(result.success),
+                "observed_value": None
+                if observed is None
+                else json.dumps(observed, default=str)
+                if not isinstance(observed, str)
+                else observed,
+                "unexpected_count": info.get("unexpected_count"),
+                "unexpected_sample": json.dumps(
+                    [_plain(v) for v in (info.get("partial_unexpected_list") or [])[:5]],
+                    default=str,
+                ),
+                "unexpected_rows": json.dumps(
+                    [
+                        {k: _plain(v) for k, v in located.items()}
+                        for located in (info.get("partial_unexpected_index_list") or [])[:5]
+                    ],
+                    default=str,
+                ),
+                "element_count": info.get("element_count"),
+            }
+        )
     results = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     results = results.astype(RESULT_DTYPES)
     return Validation(suite_name, bool(results["success"].all()), results)
 
 
-def fingerprint(frame: pd.DataFrame, suite_name: str,
-                parameters: Mapping[str, object]) -> str:
+def fingerprint(frame: pd.DataFrame, suite_name: str, parameters: Mapping[str, object]) -> str:
     """What a validation's outcome depends on: the rows (order-independent), the suite file
     and the parameters."""
     rows = int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
@@ -196,17 +231,25 @@ def fingerprint(frame: pd.DataFrame, suite_name: str,
 
 def last_run(session, this, is_incremental: bool) -> pd.DataFrame:
     """The previous run's result rows of a dq_* model (none on its first run)."""
-    columns = ({row[0] for row in session.sql(f"describe {this}").fetchall()}
-               if is_incremental else set())
+    columns = (
+        {row[0] for row in session.sql(f"describe {this}").fetchall()} if is_incremental else set()
+    )
     if "data_fingerprint" not in columns:  # first run, or a table from an earlier release
         return pd.DataFrame(columns=["data_fingerprint", "success"])
-    return session.sql(f"select data_fingerprint, success from {this} where validated_at_utc "
-                       f"= (select max(validated_at_utc) from {this})").df()
+    return session.sql(
+        f"select data_fingerprint, success from {this} where validated_at_utc "
+        f"= (select max(validated_at_utc) from {this})"
+    ).df()
 
 
-def quality_job(suite_name: str, frame: pd.DataFrame, parameters: Mapping[str, object],
-                invocation_id: str, validated_at: pd.Timestamp,
-                previous: pd.DataFrame | None = None) -> pd.DataFrame:
+def quality_job(
+    suite_name: str,
+    frame: pd.DataFrame,
+    parameters: Mapping[str, object],
+    invocation_id: str,
+    validated_at: pd.Timestamp,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Validate a table and return its result rows (the dq_* models append them); the
     generic dbt test `expectations_passed` on those rows stops everything downstream.
 
@@ -214,10 +257,17 @@ def quality_job(suite_name: str, frame: pd.DataFrame, parameters: Mapping[str, o
     nothing is validated or appended: a rerun of the same hour leaves the history as it was.
     """
     print_ = fingerprint(frame, suite_name, parameters)
-    if (previous is not None and len(previous) and bool(previous["success"].all())
-            and set(previous["data_fingerprint"]) == {print_}):
-        print(f"[dq] {suite_name}: rows, suite and parameters unchanged since the last "
-              "validation, which passed; nothing appended", flush=True)
+    if (
+        previous is not None
+        and len(previous)
+        and bool(previous["success"].all())
+        and set(previous["data_fingerprint"]) == {print_}
+    ):
+        print(
+            f"[dq] {suite_name}: rows, suite and parameters unchanged since the last "
+            "validation, which passed; nothing appended",
+            flush=True,
+        )
         return empty_results()
     validation = validate(frame, suite_name, parameters)
     results = validation.results.copy()
@@ -232,6 +282,11 @@ def quality_job(suite_name: str, frame: pd.DataFrame, parameters: Mapping[str, o
 
 def empty_results() -> pd.DataFrame:
     """No rows, typed like quality_job's: a skipped validation appends nothing."""
-    dtypes = {"dbt_invocation_id": "string", "validated_at_utc": "datetime64[us]",
-              **RESULT_DTYPES, "rows_validated": "int64", "data_fingerprint": "string"}
+    dtypes = {
+        "dbt_invocation_id": "string",
+        "validated_at_utc": "datetime64[us]",
+        **RESULT_DTYPES,
+        "rows_validated": "int64",
+        "data_fingerprint": "string",
+    }
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})

@@ -333,9 +333,11 @@ class _NamedZones:
         weather = {c: _weather(spec, cal, c) for c in sorted({z[:2] for z in zones})}
         series = {z: _zone_series(spec, cal, grid.index, z, weather[z[:2]]) for z in zones}
         prices = _prices(spec, cal, zones, series, _fuel_level(spec, cal, grid.index))
-        columns = [column for _zone, zone_columns
-                   in _zone_columns(spec, grid, cal, zones, series, prices)
-                   for column in zone_columns]
+        columns = [
+            column
+            for _zone, zone_columns in _zone_columns(spec, grid, cal, zones, series, prices)
+            for column in zone_columns
+        ]
         return cls(weather, columns)
 
 

@@ -7,5 +7,12 @@
 from python_ml.features.parity import ParityError, RangeReport, check_parity, describe_features
 from python_ml.features.schema import FeatureSchema, feature_matrix, latest_schema
 
-__all__ = ["FeatureSchema", "ParityError", "RangeReport", "check_parity", "describe_features",
-           "feature_matrix", "latest_schema"]
+__all__ = [
+    "FeatureSchema",
+    "ParityError",
+    "RangeReport",
+    "check_parity",
+    "describe_features",
+    "feature_matrix",
+    "latest_schema",
+]

@@ -39,8 +39,11 @@ def describe_features(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[
     for name in columns:
         series = frame[name]
         kind = column_kind(series)
-        entry: dict[str, object] = {"name": name, "kind": kind,
-                                    "always_present": bool(series.notna().all())}
+        entry: dict[str, object] = {
+            "name": name,
+            "kind": kind,
+            "always_present": bool(series.notna().all()),
+        }
         values = series.dropna()
         if kind in ("integer", "float") and len(values):
             entry["min"], entry["max"] = float(values.min()), float(values.max())
@@ -62,8 +65,10 @@ class Mismatch:
 class ParityError(ValueError):
     def __init__(self, mismatches: Sequence[Mismatch], context: str = "") -> None:
         self.mismatches = list(mismatches)
-        head = (f"train-serve parity failed{' for ' + context if context else ''}: "
-                f"{len(self.mismatches)} mismatch(es) [rule: train_serve_parity]")
+        head = (
+            f"train-serve parity failed{' for ' + context if context else ''}: "
+            f"{len(self.mismatches)} mismatch(es) [rule: train_serve_parity]"
+        )
         super().__init__("\n".join([head, *map(str, self.mismatches)]))
 
 
@@ -71,8 +76,8 @@ class ParityError(ValueError):
 class RangeReport:
     """Per scored row: the features whose value lies outside the model's training range."""
 
-    counts: np.ndarray          # int, one per row
-    names: list[str | None]     # comma-separated feature names per row, None when in range
+    counts: np.ndarray  # int, one per row
+    names: list[str | None]  # comma-separated feature names per row, None when in range
     per_feature: dict[str, int]  # rows out of range, per feature (features with any)
 
     @property
@@ -85,8 +90,9 @@ def _sample(values: np.ndarray, limit: int = 5) -> str:
     return f"[{shown}{', ...' if len(values) > limit else ''}]"
 
 
-def check_parity(frame: pd.DataFrame, registered: Sequence[Mapping[str, object]],
-                 context: str = "") -> RangeReport:
+def check_parity(
+    frame: pd.DataFrame, registered: Sequence[Mapping[str, object]], context: str = ""
+) -> RangeReport:
     """Raise ParityError on a break (see the module docstring); otherwise return which
     rows carry values outside the training range."""
     expected_names = [str(entry["name"]) for entry in registered]
@@ -98,8 +104,9 @@ def check_parity(frame: pd.DataFrame, registered: Sequence[Mapping[str, object]]
     if not missing and got_names != expected_names:
         for position, (want, got) in enumerate(zip(expected_names, got_names, strict=False)):
             if want != got:
-                mismatches.append(Mismatch(want, "column order",
-                                           f"position {position}", f"{got!r} there"))
+                mismatches.append(
+                    Mismatch(want, "column order", f"position {position}", f"{got!r} there")
+                )
                 break
     outside: dict[str, np.ndarray] = {}
     for entry in registered:
@@ -109,21 +116,33 @@ def check_parity(frame: pd.DataFrame, registered: Sequence[Mapping[str, object]]
         series = frame[name]
         kind = column_kind(series)
         if kind != entry["kind"]:
-            mismatches.append(Mismatch(name, "dtype", str(entry["kind"]),
-                                       f"{kind} ({series.dtype})"))
+            mismatches.append(
+                Mismatch(name, "dtype", str(entry["kind"]), f"{kind} ({series.dtype})")
+            )
             continue
         if entry.get("always_present") and len(series) and series.isna().all():
-            mismatches.append(Mismatch(name, "all values null", "values (never null in "
-                                       "training)", f"{len(series)} nulls"))
+            mismatches.append(
+                Mismatch(
+                    name,
+                    "all values null",
+                    "values (never null in training)",
+                    f"{len(series)} nulls",
+                )
+            )
             continue
         if "min" not in entry or not len(series):
             continue
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         infinite = np.isinf(numbers)
         if infinite.any():
-            mismatches.append(Mismatch(name, "finite values", "finite numbers",
-                                       f"{int(infinite.sum())} infinite, e.g. "
-                                       f"{_sample(numbers[infinite])}"))
+            mismatches.append(
+                Mismatch(
+                    name,
+                    "finite values",
+                    "finite numbers",
+                    f"{int(infinite.sum())} infinite, e.g. {_sample(numbers[infinite])}",
+                )
+            )
             continue
         low, high = float(entry["min"]), float(entry["max"])  # type: ignore[arg-type]
         beyond = (numbers < low) | (numbers > high)  # NaN compares False: missing is not news

@@ -56,12 +56,18 @@ class FeatureSchema:
         described = []
         for entry in _as_list(record.get("columns_json")):
             meta = entry.get("meta") or {}
-            described.append(Column(
-                name=str(entry["name"]), role=str(entry.get("role") or ""),
-                data_type=str(entry.get("data_type") or ""), key=meta.get("key"),
-                lag_of=meta.get("lag_of"),
-                lag_hours=None if meta.get("lag_hours") is None else int(meta["lag_hours"]),
-                grain=str(meta.get("grain") or "target"), split=bool(meta.get("split"))))
+            described.append(
+                Column(
+                    name=str(entry["name"]),
+                    role=str(entry.get("role") or ""),
+                    data_type=str(entry.get("data_type") or ""),
+                    key=meta.get("key"),
+                    lag_of=meta.get("lag_of"),
+                    lag_hours=None if meta.get("lag_hours") is None else int(meta["lag_hours"]),
+                    grain=str(meta.get("grain") or "target"),
+                    split=bool(meta.get("split")),
+                )
+            )
         return cls(
             model_name=str(record["model_name"]),
             schema_hash=str(record["schema_hash"]),
@@ -84,21 +90,27 @@ class FeatureSchema:
             raise ValueError(
                 f"{self.model_name}: expected one key column with meta.key = {kind}, found "
                 f"{found or 'none'}; declare it in the mart's contract YAML (and rebuild "
-                "feature_schema_versions) [rule: task_columns]")
+                "feature_schema_versions) [rule: task_columns]"
+            )
         return found[0]
 
     def split_column(self) -> str:
         found = [c.name for c in self.columns if c.split]
         if len(found) != 1:
-            raise ValueError(f"{self.model_name}: expected one column with meta.split = true "
-                             f"(the fixed split label), found {found or 'none'} "
-                             "[rule: task_columns]")
+            raise ValueError(
+                f"{self.model_name}: expected one column with meta.split = true "
+                f"(the fixed split label), found {found or 'none'} "
+                "[rule: task_columns]"
+            )
         return found[0]
 
     def lags_of(self, source: str) -> dict[int, str]:
         """Feature columns declared `lag_of: <source>`, by lag in hours."""
-        return {int(c.lag_hours): c.name for c in self.columns  # type: ignore[arg-type]
-                if c.role == "feature" and c.lag_of == source and c.lag_hours is not None}
+        return {
+            int(c.lag_hours): c.name
+            for c in self.columns  # type: ignore[arg-type]
+            if c.role == "feature" and c.lag_of == source and c.lag_hours is not None
+        }
 
     def origin_grain(self) -> tuple[str, ...]:
         """Features with one value per forecast origin (meta.grain: origin)."""
@@ -109,13 +121,17 @@ def latest_schema(schema_versions: pd.DataFrame, model_name: str) -> FeatureSche
     """The newest recorded schema of `model_name` (feature_schema_versions rows)."""
     rows = schema_versions[schema_versions["model_name"] == model_name]
     if rows.empty:
-        raise ValueError(f"feature_schema_versions has no row for {model_name}; build the mart "
-                         "first (dbt build --select +feature_schema_versions)")
+        raise ValueError(
+            f"feature_schema_versions has no row for {model_name}; build the mart "
+            "first (dbt build --select +feature_schema_versions)"
+        )
     return FeatureSchema.from_record(rows.sort_values("schema_version").iloc[-1].to_dict())
 
 
 def feature_matrix(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """Features as float64 (booleans 0/1, nulls NaN) in the given order."""
-    return np.column_stack([
-        frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in columns
-    ]) if len(columns) else np.empty((len(frame), 0))
+    return (
+        np.column_stack([frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in columns])
+        if len(columns)
+        else np.empty((len(frame), 0))
+    )

@@ -9,5 +9,12 @@ from python_ml.lifecycle.promotion import (
 )
 from python_ml.lifecycle.status import artifacts_to_prune, current_champion, model_statuses
 
-__all__ = ["PROMOTION_COLUMNS", "PromotionSettings", "artifacts_to_prune", "current_champion",
-           "empty_promotions", "model_statuses", "promotion_job"]
+__all__ = [
+    "PROMOTION_COLUMNS",
+    "PromotionSettings",
+    "artifacts_to_prune",
+    "current_champion",
+    "empty_promotions",
+    "model_statuses",
+    "promotion_job",
+]

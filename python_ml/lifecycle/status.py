@@ -36,8 +36,11 @@ def model_statuses(runs: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataFrame
     for task, rows in runs.groupby("task", sort=True):
         champion = current_champion(runs, promotions, str(task))
         decided = promotions[promotions["task"] == task] if len(promotions) else promotions
-        former = (_versions(decided["champion_before"]) | _versions(decided["champion_after"])
-                  if len(decided) else set())
+        former = (
+            _versions(decided["champion_before"]) | _versions(decided["champion_after"])
+            if len(decided)
+            else set()
+        )
         former |= _versions(rows.loc[rows["status"] == "champion", "model_version"])
         newest_run = rows.sort_values("model_version")["dbt_invocation_id"].iloc[-1]
         for row in rows.itertuples():
@@ -56,8 +59,7 @@ def former_champions(runs: pd.DataFrame, promotions: pd.DataFrame) -> list[int]:
     """Models that were champion, most recently replaced first."""
     out: list[int] = []
     if len(promotions):
-        for version in promotions.sort_values("decision_id", ascending=False)[
-                "champion_before"]:
+        for version in promotions.sort_values("decision_id", ascending=False)["champion_before"]:
             if pd.notna(version) and int(version) not in out:
                 out.append(int(version))
     for version in runs.loc[runs["status"] == "champion", "model_version"]:
@@ -66,8 +68,9 @@ def former_champions(runs: pd.DataFrame, promotions: pd.DataFrame) -> list[int]:
     return out
 
 
-def retained_versions(statuses: pd.DataFrame, keep: int,
-                      former: list[int] | None = None) -> set[int]:
+def retained_versions(
+    statuses: pd.DataFrame, keep: int, former: list[int] | None = None
+) -> set[int]:
     """Versions whose artifacts are kept: champions and challengers always, then former
     champions (most recently replaced first: the likely rollback targets), then the newest
     other retired ones, until `keep` artifacts in all."""

@@ -38,24 +38,32 @@ def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), out, 0)
 
 
-def _bins(entity: str, kind: str, feature: str, values: np.ndarray,
-          bins: int) -> list[dict[str, object]]:
+def _bins(
+    entity: str, kind: str, feature: str, values: np.ndarray, bins: int
+) -> list[dict[str, object]]:
     edges = quantile_edges(values, bins)
     counts = np.bincount(bin_index(values, edges), minlength=len(edges) + 2)
     shares = counts / max(len(values), 1)
     rows = []
     for b, share in enumerate(shares):
-        rows.append({
-            "entity": entity, "kind": kind, "feature": feature, "bin": b,
-            "lower": float(edges[b - 2]) if b >= 2 else None,
-            "upper": float(edges[b - 1]) if 1 <= b <= len(edges) else None,
-            "expected_share": float(share), "reference_rows": int(len(values)),
-        })
+        rows.append(
+            {
+                "entity": entity,
+                "kind": kind,
+                "feature": feature,
+                "bin": b,
+                "lower": float(edges[b - 2]) if b >= 2 else None,
+                "upper": float(edges[b - 1]) if 1 <= b <= len(edges) else None,
+                "expected_share": float(share),
+                "reference_rows": int(len(values)),
+            }
+        )
     return rows
 
 
-def feature_reference(frame: pd.DataFrame, columns: Sequence[str], bins: int,
-                      id_col: str = "zone") -> list[dict[str, object]]:
+def feature_reference(
+    frame: pd.DataFrame, columns: Sequence[str], bins: int, id_col: str = "zone"
+) -> list[dict[str, object]]:
     """Per entity and feature: the bins of the training rows (`frame`)."""
     rows: list[dict[str, object]] = []
     for entity, part in frame.groupby(id_col, sort=True, observed=True):
@@ -65,12 +73,19 @@ def feature_reference(frame: pd.DataFrame, columns: Sequence[str], bins: int,
     return rows
 
 
-def prediction_reference(entities: np.ndarray, score: np.ndarray, bins: int,
-                         score_column: str) -> list[dict[str, object]]:
+def prediction_reference(
+    entities: np.ndarray, score: np.ndarray, bins: int, score_column: str
+) -> list[dict[str, object]]:
     """Per entity: the bins of the model's served score on its validation window."""
     rows: list[dict[str, object]] = []
     for entity in sorted(set(entities.tolist())):
-        rows.extend(_bins(str(entity), "prediction", score_column,
-                          np.asarray(score[entities == entity], dtype=float), bins))
+        rows.extend(
+            _bins(
+                str(entity),
+                "prediction",
+                score_column,
+                np.asarray(score[entities == entity], dtype=float),
+                bins,
+            )
+        )
     return rows
-

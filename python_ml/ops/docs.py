@@ -27,55 +27,79 @@ from python_ml.ops.runs import release_dbt_duckdb
 
 # CDN address -> (npm package@version, path inside the package)
 CDN_ASSETS: dict[str, tuple[str, str]] = {
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js":
-        ("bootstrap-table@1.19.1", "dist/bootstrap-table.min.js"),
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css":
-        ("bootstrap-table@1.19.1", "dist/bootstrap-table.min.css"),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": (
+        "bootstrap-table@1.19.1",
+        "dist/bootstrap-table.min.js",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
+        "bootstrap-table@1.19.1",
+        "dist/bootstrap-table.min.css",
+    ),
     "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/"
-    "bootstrap-table-filter-control.min.js":
-        ("bootstrap-table@1.19.1",
-         "dist/extensions/filter-control/bootstrap-table-filter-control.min.js"),
+    "bootstrap-table-filter-control.min.js": (
+        "bootstrap-table@1.19.1",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+    ),
     "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
-    "bootstrap-table-filter-control.css":
-        ("bootstrap-table@1.19.0",
-         "dist/extensions/filter-control/bootstrap-table-filter-control.css"),
+    "bootstrap-table-filter-control.css": (
+        "bootstrap-table@1.19.0",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.css",
+    ),
     "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
-    "bootstrap-table-filter-control.min.css":
-        ("bootstrap-table@1.19.0",
-         "dist/extensions/filter-control/bootstrap-table-filter-control.min.css"),
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js":
-        ("bootstrap@4.3.1", "dist/js/bootstrap.min.js"),
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css":
-        ("bootstrap@4.3.1", "dist/css/bootstrap.min.css"),
+    "bootstrap-table-filter-control.min.css": (
+        "bootstrap-table@1.19.0",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+    ),
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": (
+        "bootstrap@4.3.1",
+        "dist/js/bootstrap.min.js",
+    ),
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": (
+        "bootstrap@4.3.1",
+        "dist/css/bootstrap.min.css",
+    ),
     "https://code.jquery.com/jquery-3.7.1.min.js": ("jquery@3.7.1", "dist/jquery.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js":
-        ("popper.js@1.12.9", "dist/umd/popper.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css":
-        ("@fortawesome/fontawesome-free@6.6.0", "css/all.min.css"),
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": (
+        "popper.js@1.12.9",
+        "dist/umd/popper.min.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": (
+        "@fortawesome/fontawesome-free@6.6.0",
+        "css/all.min.css",
+    ),
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/"
-    "bootstrap-datepicker.min.js":
-        ("bootstrap-datepicker@1.9.0", "dist/js/bootstrap-datepicker.min.js"),
+    "bootstrap-datepicker.min.js": (
+        "bootstrap-datepicker@1.9.0",
+        "dist/js/bootstrap-datepicker.min.js",
+    ),
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/"
-    "bootstrap-datepicker.min.css":
-        ("bootstrap-datepicker@1.9.0", "dist/css/bootstrap-datepicker.min.css"),
+    "bootstrap-datepicker.min.css": (
+        "bootstrap-datepicker@1.9.0",
+        "dist/css/bootstrap-datepicker.min.css",
+    ),
     "https://cdn.jsdelivr.net/npm/vega@5": ("vega@5", "build/vega.min.js"),
     "https://cdn.jsdelivr.net/npm/vega-lite@5": ("vega-lite@5", "build/vega-lite.min.js"),
     "https://cdn.jsdelivr.net/npm/vega-embed@6": ("vega-embed@6", "build/vega-embed.min.js"),
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/"
-    "bootstrap-prefers-dark.css":
-        ("@forevolve/bootstrap-dark@1.1.0", "dist/css/bootstrap-prefers-dark.css"),
+    "bootstrap-prefers-dark.css": (
+        "@forevolve/bootstrap-dark@1.1.0",
+        "dist/css/bootstrap-prefers-dark.css",
+    ),
 }
 # remote images (the vendor's logos) are dropped, not fetched
 REMOTE_IMAGE = re.compile(r'<img[^>]+src="https://great-expectations-web-assets[^"]*"[^>]*>')
-REMOTE_BACKGROUND = re.compile(
-    r"url\('https://great-expectations-web-assets[^']*'\)")
+REMOTE_BACKGROUND = re.compile(r"url\('https://great-expectations-web-assets[^']*'\)")
 # Subresource-integrity and CORS attributes make a browser refuse local files on file://
 SRI_ATTRIBUTES = re.compile(r'\s(?:integrity|crossorigin)(?:="[^"]*")?(?=[\s/>])')
 STATIC_REF = re.compile(r'\b(href|src)="(?:\.\./)*static/')
 CSS_URL = re.compile(r"url\(['\"]?([^'\")]+)['\"]?\)")
 TABLE_SUITES = ("stg_opsd__time_series", "int_opsd__zone_hours", "fct_spike_features")
-PARAMETER_VARS = ("price_floor_eur_mwh", "price_cap_eur_mwh", "max_zone_power_mw",
-                  "max_abs_standardized_feature")
+PARAMETER_VARS = (
+    "price_floor_eur_mwh",
+    "price_cap_eur_mwh",
+    "max_zone_power_mw",
+    "max_abs_standardized_feature",
+)
 
 
 class DocsError(RuntimeError):
@@ -94,12 +118,17 @@ def vendor_assets(cache: Path) -> dict[str, Path]:
         root = cache / _folder_name(package)
         if not root.exists():
             if npm is None:
-                raise DocsError("npm is needed once to fetch the Data Docs' CSS and JavaScript "
-                                "(apt-get install npm); it was not found")
+                raise DocsError(
+                    "npm is needed once to fetch the Data Docs' CSS and JavaScript "
+                    "(apt-get install npm); it was not found"
+                )
             with tempfile.TemporaryDirectory() as tmp:
-                done = subprocess.run([npm, "pack", package, "--silent",
-                                       "--pack-destination", tmp],
-                                      capture_output=True, text=True, check=False)
+                done = subprocess.run(
+                    [npm, "pack", package, "--silent", "--pack-destination", tmp],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 if done.returncode != 0:
                     raise DocsError(f"npm pack {package} failed: {done.stderr.strip()}")
                 tarball = next(Path(tmp).glob("*.tgz"))
@@ -155,8 +184,7 @@ def _localize(site: Path, assets: dict[str, Path], vendor: Path) -> int:
     return replaced
 
 
-def build_gx_docs(warehouse: Path, out: Path, parameters: dict[str, object],
-                  cache: Path) -> Path:
+def build_gx_docs(warehouse: Path, out: Path, parameters: dict[str, object], cache: Path) -> Path:
     """Validate each table suite on the warehouse and render the Data Docs into `out`."""
     import great_expectations as gx
 
@@ -167,22 +195,30 @@ def build_gx_docs(warehouse: Path, out: Path, parameters: dict[str, object],
         source = context.data_sources.add_pandas("warehouse")
         checkpoints = []
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            tables = {r[0] for r in con.sql("select table_name from information_schema.tables"
-                                            ).fetchall()}
+            tables = {
+                r[0] for r in con.sql("select table_name from information_schema.tables").fetchall()
+            }
             for name in TABLE_SUITES:
                 if name not in tables:
                     raise DocsError(f"{warehouse}: table {name} is missing; run make demo")
                 frame = con.sql(f"select * from {name}").df()
                 definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
-                    "all")
+                    "all"
+                )
                 suite = context.suites.add(quality.load_suite(name))
                 validation = context.validation_definitions.add(
-                    gx.ValidationDefinition(name=name, data=definition, suite=suite))
-                checkpoint = context.checkpoints.add(gx.Checkpoint(
-                    name=f"{name}_checkpoint", validation_definitions=[validation],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
-                checkpoint.run(batch_parameters={"dataframe": frame},
-                               expectation_parameters=parameters)
+                    gx.ValidationDefinition(name=name, data=definition, suite=suite)
+                )
+                checkpoint = context.checkpoints.add(
+                    gx.Checkpoint(
+                        name=f"{name}_checkpoint",
+                        validation_definitions=[validation],
+                        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                    )
+                )
+                checkpoint.run(
+                    batch_parameters={"dataframe": frame}, expectation_parameters=parameters
+                )
                 checkpoints.append(name)
         context.build_data_docs()
         site = Path(tmp) / "gx" / "uncommitted" / "data_docs" / "local_site"
@@ -193,23 +229,33 @@ def build_gx_docs(warehouse: Path, out: Path, parameters: dict[str, object],
     return out / "index.html"
 
 
-def build_dbt_docs(out: Path, project_dir: Path, work_dir: Path,
-                   dbt_vars: dict[str, object] | None = None) -> Path:
+def build_dbt_docs(
+    out: Path, project_dir: Path, work_dir: Path, dbt_vars: dict[str, object] | None = None
+) -> Path:
     """`dbt docs generate --static` against the configured warehouse; one page. Compiling
     the models reads the raw files' headers, so var raw_dir must point at them."""
     import yaml
     from dbt.cli.main import dbtRunner
 
     # without usage stats the page loads no tracking script from a CDN
-    result = dbtRunner().invoke(["--no-send-anonymous-usage-stats",
-                                 "docs", "generate", "--static", "--quiet",
-                                 "--project-dir", str(project_dir),
-                                 "--profiles-dir", str(project_dir),
-                                 "--target-path", str(work_dir / "target"),
-                                 "--log-path", str(work_dir / "logs"),
-                                 *(["--vars", yaml.safe_dump(dbt_vars,
-                                                             default_flow_style=True)]
-                                   if dbt_vars else [])])
+    result = dbtRunner().invoke(
+        [
+            "--no-send-anonymous-usage-stats",
+            "docs",
+            "generate",
+            "--static",
+            "--quiet",
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(project_dir),
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
+            *(["--vars", yaml.safe_dump(dbt_vars, default_flow_style=True)] if dbt_vars else []),
+        ]
+    )
     release_dbt_duckdb()
     if not result.success:
         raise DocsError(f"dbt docs generate failed: {result.exception}")
@@ -218,8 +264,9 @@ def build_dbt_docs(out: Path, project_dir: Path, work_dir: Path,
     # dbt's templates put Angular expressions in plain src and xlink:href attributes, which
     # the browser requests before Angular fills them in (a console error per icon on
     # file://); ng-src and ng-attr-* are Angular's attributes for exactly that
-    page = page.replace(' src="{{', ' ng-src="{{').replace(' xlink:href="{{',
-                                                          ' ng-attr-xlink:href="{{')
+    page = page.replace(' src="{{', ' ng-src="{{').replace(
+        ' xlink:href="{{', ' ng-attr-xlink:href="{{'
+    )
     # and its favicon link is an unexpanded bundler expression
     page = re.sub(r'<link rel="shortcut icon" href="\$\{require\([^)]*\)\}"\s*/?>', "", page)
     (out / "index.html").write_text(page, encoding="utf-8")
@@ -241,9 +288,13 @@ their latest validation results on the warehouse ({suites}).</li>
 """
 
 
-def build_site(warehouse: Path, out: Path, project_dir: Path,
-               parameters: dict[str, object], dbt_vars: dict[str, object] | None = None,
-               ) -> Path:
+def build_site(
+    warehouse: Path,
+    out: Path,
+    project_dir: Path,
+    parameters: dict[str, object],
+    dbt_vars: dict[str, object] | None = None,
+) -> Path:
     from datetime import UTC, datetime
 
     if not warehouse.exists():
@@ -252,10 +303,14 @@ def build_site(warehouse: Path, out: Path, project_dir: Path,
     with tempfile.TemporaryDirectory() as tmp:
         build_dbt_docs(out / "dbt", project_dir, Path(tmp), dbt_vars)
     build_gx_docs(warehouse, out / "gx", parameters, out / ".npm-cache")
-    (out / "index.html").write_text(INDEX.format(
-        built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        warehouse=html.escape(str(warehouse)), suites=", ".join(TABLE_SUITES)),
-        encoding="utf-8")
+    (out / "index.html").write_text(
+        INDEX.format(
+            built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            warehouse=html.escape(str(warehouse)),
+            suites=", ".join(TABLE_SUITES),
+        ),
+        encoding="utf-8",
+    )
     return out / "index.html"
 
 

@@ -48,8 +48,7 @@ def _try_lock(handle, wait_seconds: float) -> bool:
 
 
 @contextmanager
-def warehouse_lock(warehouse: Path, path_name: str,
-                   wait_seconds: float = 0.0) -> Iterator[Path]:
+def warehouse_lock(warehouse: Path, path_name: str, wait_seconds: float = 0.0) -> Iterator[Path]:
     """Hold the warehouse's run lock for the duration of the block, or raise WarehouseBusy
     (after waiting up to `wait_seconds` for the holder to finish)."""
     lock = lock_path(warehouse)
@@ -61,19 +60,28 @@ def warehouse_lock(warehouse: Path, path_name: str,
             holder = handle.read().strip()
             try:
                 info = json.loads(holder)
-                who = (f"pid {info['pid']} on {info['host']} ({info['path']} run, started "
-                       f"{info['started_at_utc']})")
+                who = (
+                    f"pid {info['pid']} on {info['host']} ({info['path']} run, started "
+                    f"{info['started_at_utc']})"
+                )
             except (ValueError, KeyError):
                 who = "another process"
             raise WarehouseBusy(
                 f"{warehouse}: another run holds the warehouse: {who}; lock file {lock}. "
-                "This run exits without touching it [rule: one_run_at_a_time]") from None
+                "This run exits without touching it [rule: one_run_at_a_time]"
+            ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                 "path": path_name,
-                                 "started_at_utc": datetime.now(UTC).isoformat(
-                                     timespec="seconds")}))
+        handle.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "path": path_name,
+                    "started_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+        )
         handle.flush()
         yield lock
     finally:
@@ -97,8 +105,11 @@ def _has_table(warehouse: Path, name: str) -> bool:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return bool(con.execute("select count(*) from information_schema.tables "
-                                "where table_name = ?", [name]).fetchall()[0][0])
+        return bool(
+            con.execute(
+                "select count(*) from information_schema.tables where table_name = ?", [name]
+            ).fetchall()[0][0]
+        )
 
 
 def drop_orphaned_staging_tables(warehouse: Path) -> list[str]:
@@ -110,9 +121,11 @@ def drop_orphaned_staging_tables(warehouse: Path) -> list[str]:
     import duckdb
 
     with duckdb.connect(str(warehouse)) as con:
-        found = con.sql("select table_catalog, table_schema, table_name from "
-                        "information_schema.tables where table_name like '%\\_\\_dbt\\_tmp%' "
-                        "escape '\\'").fetchall()
+        found = con.sql(
+            "select table_catalog, table_schema, table_name from "
+            "information_schema.tables where table_name like '%\\_\\_dbt\\_tmp%' "
+            "escape '\\'"
+        ).fetchall()
         for catalog, schema, name in found:
             con.execute(f'drop table "{catalog}"."{schema}"."{name}"')
     for _, _, name in found:
@@ -120,8 +133,12 @@ def drop_orphaned_staging_tables(warehouse: Path) -> list[str]:
     return [name for _, _, name in found]
 
 
-def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | None = None,
-             extra_args: list[str] | None = None) -> int:
+def run_path(
+    path_name: str,
+    warehouse: Path,
+    dbt_vars: Mapping[str, object] | None = None,
+    extra_args: list[str] | None = None,
+) -> int:
     """Run one path under the lock; return a process exit code."""
     if path_name not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, not {path_name!r}")
@@ -132,19 +149,26 @@ def run_path(path_name: str, warehouse: Path, dbt_vars: Mapping[str, object] | N
     try:
         with warehouse_lock(warehouse, path_name):
             # ml_spike_training_runs: a warehouse of release 0.1 (imported by the next build)
-            if path_name == "hourly" and not (_has_table(warehouse, "ml_training_runs")
-                                              or _has_table(warehouse, "ml_spike_training_runs")):
-                print(f"[run] {warehouse}: no model has been trained yet; the hourly path "
-                      "only scores. Run the daily path once first: python -m python_ml run "
-                      "daily [rule: champion_exists]", file=sys.stderr, flush=True)
+            if path_name == "hourly" and not (
+                _has_table(warehouse, "ml_training_runs")
+                or _has_table(warehouse, "ml_spike_training_runs")
+            ):
+                print(
+                    f"[run] {warehouse}: no model has been trained yet; the hourly path "
+                    "only scores. Run the daily path once first: python -m python_ml run "
+                    "daily [rule: champion_exists]",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 return 1
             drop_orphaned_staging_tables(warehouse)
             os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
             args = ["build", "--selector", path_name]
             if dbt_vars:
                 args += ["--vars", yaml.safe_dump(dict(dbt_vars), default_flow_style=True)]
-            print(f"[run] {path_name} path on {warehouse} (lock {lock_path(warehouse)})",
-                  flush=True)
+            print(
+                f"[run] {path_name} path on {warehouse} (lock {lock_path(warehouse)})", flush=True
+            )
             result = dbtRunner().invoke(args + list(extra_args or []))
     except WarehouseBusy as busy:
         print(f"[run] {busy}", file=sys.stderr, flush=True)

@@ -59,16 +59,21 @@ class RegisteredModel:
         family = str(record["model_family"])
         version = record["model_version"]
         if record.get("model_format") != MODEL_FORMATS.get(family):
-            raise ValueError(f"model_version {version}: format "
-                             f"{record.get('model_format')!r} does not match family {family!r}")
+            raise ValueError(
+                f"model_version {version}: format "
+                f"{record.get('model_format')!r} does not match family {family!r}"
+            )
         artifact = record.get("model_artifact")
         if artifact is None or (not isinstance(artifact, str) and pd.isna(artifact)):
-            raise ValueError(f"model_version {version}: its artifact was pruned (var "
-                             "ml_lifecycle.keep_artifacts); it can no longer score")
+            raise ValueError(
+                f"model_version {version}: its artifact was pruned (var "
+                "ml_lifecycle.keep_artifacts); it can no longer score"
+            )
         columns = tuple(str(c) for c in record["feature_columns"])  # type: ignore[union-attr]
         stored = dict(_loads(record["calibration_json"]))  # type: ignore[arg-type]
-        quantiles = QuantileMap.from_dict(stored) if stored.get("method") == QUANTILE_METHOD \
-            else None
+        quantiles = (
+            QuantileMap.from_dict(stored) if stored.get("method") == QUANTILE_METHOD else None
+        )
         threshold = record.get("threshold")
         return cls(
             model_version=int(version),  # type: ignore[arg-type]
@@ -78,8 +83,9 @@ class RegisteredModel:
             feature_schema_hash=str(record["feature_schema_hash"]),
             feature_columns=columns,
             feature_domains=list(_loads(record["feature_domains_json"])),  # type: ignore
-            calibration=(Calibration("none") if quantiles is not None
-                         else Calibration.from_dict(stored)),
+            calibration=(
+                Calibration("none") if quantiles is not None else Calibration.from_dict(stored)
+            ),
             quantiles=quantiles,
             threshold=None if threshold is None or pd.isna(threshold) else float(threshold),
             predictor=load_model(family, str(artifact), columns),
@@ -93,13 +99,17 @@ class RegisteredModel:
         raw = self.predictor.predict(feature_matrix(frame, self.feature_columns))
         if self.kind == "classification":
             probability = self.calibration.apply(raw)
-            alert = (probability >= self.threshold if self.threshold is not None
-                     else np.zeros(len(raw), dtype=bool))
+            alert = (
+                probability >= self.threshold
+                if self.threshold is not None
+                else np.zeros(len(raw), dtype=bool)
+            )
             return Scores(probability, raw, alert, None, ranges)
         quantiles = None
         if self.quantiles is not None:
             if entities is None:
-                raise ValueError(f"model_version {self.model_version}: quantiles need the "
-                                 "rows' entities")
+                raise ValueError(
+                    f"model_version {self.model_version}: quantiles need the rows' entities"
+                )
             quantiles = self.quantiles.apply(raw, entities)
         return Scores(raw, raw, None, quantiles, ranges)

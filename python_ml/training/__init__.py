@@ -8,5 +8,12 @@ from python_ml.training.pipeline import TrainingConfig, TrainingRun, train_model
 from python_ml.training.splits import WalkForward, fixed_splits, walk_forward_splits
 from python_ml.training.tasks import Task
 
-__all__ = ["Task", "TrainingConfig", "TrainingRun", "WalkForward", "fixed_splits",
-           "train_models", "walk_forward_splits"]
+__all__ = [
+    "Task",
+    "TrainingConfig",
+    "TrainingRun",
+    "WalkForward",
+    "fixed_splits",
+    "train_models",
+    "walk_forward_splits",
+]

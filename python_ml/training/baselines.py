@@ -24,8 +24,9 @@ def climatology(frame: pd.DataFrame, task: Task, train: np.ndarray) -> np.ndarra
     return pd.Series(entities).map(means).fillna(overall).to_numpy(dtype=float)
 
 
-def baseline_scores(frame: pd.DataFrame, task: Task, train: np.ndarray,
-                    history: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+def baseline_scores(
+    frame: pd.DataFrame, task: Task, train: np.ndarray, history: pd.DataFrame | None = None
+) -> dict[str, np.ndarray]:
     """Scores of the task's baselines for every row of `frame`. Persistence looks lagged
     labels up in `history` (default: `frame` itself), which must hold the earlier rows."""
     out: dict[str, np.ndarray] = {}
@@ -34,16 +35,21 @@ def baseline_scores(frame: pd.DataFrame, task: Task, train: np.ndarray,
         out["climatology"] = climate
     if "persistence" in task.baselines:
         if history is None:
-            persisted = persistence_scores(frame, task.label, task.persistence_lags,
-                                           task.entity, task.target_time)
+            persisted = persistence_scores(
+                frame, task.label, task.persistence_lags, task.entity, task.target_time
+            )
         else:
             joined = pd.concat([history, frame], ignore_index=True).drop_duplicates(
-                task.keys, keep="last")
-            persisted = persistence_scores(joined, task.label, task.persistence_lags,
-                                           task.entity, task.target_time)
-            persisted = pd.Series(persisted, index=pd.MultiIndex.from_frame(
-                joined[task.keys])).reindex(pd.MultiIndex.from_frame(frame[task.keys])
-                                            ).to_numpy()
+                task.keys, keep="last"
+            )
+            persisted = persistence_scores(
+                joined, task.label, task.persistence_lags, task.entity, task.target_time
+            )
+            persisted = (
+                pd.Series(persisted, index=pd.MultiIndex.from_frame(joined[task.keys]))
+                .reindex(pd.MultiIndex.from_frame(frame[task.keys]))
+                .to_numpy()
+            )
         fallback = np.zeros(len(frame)) if task.kind == "classification" else climate
         out["persistence"] = np.where(np.isnan(persisted), fallback, persisted)
     return out

@@ -42,8 +42,11 @@ class Calibration:
             z = float(self.params["slope"]) * _logit(p) + float(self.params["intercept"])
             return 1.0 / (1.0 + np.exp(-z))
         if self.method == "isotonic":
-            return np.interp(p, np.asarray(self.params["x"], dtype=float),
-                             np.asarray(self.params["y"], dtype=float))
+            return np.interp(
+                p,
+                np.asarray(self.params["x"], dtype=float),
+                np.asarray(self.params["y"], dtype=float),
+            )
         raise ValueError(f"unknown calibration method {self.method!r}; expected one of {METHODS}")
 
     def to_dict(self) -> dict[str, object]:
@@ -66,12 +69,18 @@ def fit_calibration(method: str, p: np.ndarray, y: np.ndarray) -> Calibration:
         raise ValueError(f"{method} calibration needs both outcomes in its window")
     if method == "sigmoid":
         fit = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(p).reshape(-1, 1), y)
-        return Calibration("sigmoid", {"slope": float(fit.coef_[0, 0]),
-                                       "intercept": float(fit.intercept_[0])})
+        return Calibration(
+            "sigmoid", {"slope": float(fit.coef_[0, 0]), "intercept": float(fit.intercept_[0])}
+        )
     if method == "isotonic":
         fit = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, y)
-        return Calibration("isotonic", {"x": [float(v) for v in fit.X_thresholds_],
-                                        "y": [float(v) for v in fit.y_thresholds_]})
+        return Calibration(
+            "isotonic",
+            {
+                "x": [float(v) for v in fit.X_thresholds_],
+                "y": [float(v) for v in fit.y_thresholds_],
+            },
+        )
     raise ValueError(f"unknown calibration method {method!r}; expected one of {METHODS}")
 
 
@@ -82,8 +91,12 @@ class CalibrationChoice:
     reason: str
 
 
-def choose_calibration(p: np.ndarray, y: np.ndarray, max_relative_pr_auc_loss: float = 0.02,
-                       methods: tuple[str, ...] = METHODS) -> CalibrationChoice:
+def choose_calibration(
+    p: np.ndarray,
+    y: np.ndarray,
+    max_relative_pr_auc_loss: float = 0.02,
+    methods: tuple[str, ...] = METHODS,
+) -> CalibrationChoice:
     """Pick the method with the lowest held-out Brier whose PR-AUC is at most
     `max_relative_pr_auc_loss` (a fraction) below the uncalibrated scores' PR-AUC.
 
@@ -101,28 +114,37 @@ def choose_calibration(p: np.ndarray, y: np.ndarray, max_relative_pr_auc_loss: f
         try:
             for fit_rows, score_rows in folds:
                 predicted[score_rows] = fit_calibration(method, p[fit_rows], y[fit_rows]).apply(
-                    p[score_rows])
+                    p[score_rows]
+                )
                 fold_pr_auc.append(average_precision(y[score_rows], predicted[score_rows]))
         except ValueError:
             continue
         # Brier pools both folds; PR-AUC is averaged per fold, because pooling scores of two
         # different maps would re-rank rows that neither map re-ranks.
-        held_out[method] = {"brier": brier_score(y, predicted),
-                            "pr_auc": float(np.nanmean(fold_pr_auc))}
+        held_out[method] = {
+            "brier": brier_score(y, predicted),
+            "pr_auc": float(np.nanmean(fold_pr_auc)),
+        }
     if set(held_out) == {"none"} and len(np.unique(y)) == 2:
         # a half of the window without positives: no held-out comparison is possible, and
         # re-weighted training inflates raw scores, so fit Platt scaling on the whole window
-        return CalibrationChoice(fit_calibration("sigmoid", p, y), held_out,
-                                 "sigmoid on the whole window: a half of it has a single "
-                                 "outcome, so methods could not be compared held out")
+        return CalibrationChoice(
+            fit_calibration("sigmoid", p, y),
+            held_out,
+            "sigmoid on the whole window: a half of it has a single "
+            "outcome, so methods could not be compared held out",
+        )
     reference = held_out["none"]["pr_auc"] if "none" in held_out else float("nan")
-    eligible = [m for m, s in held_out.items()
-                if not np.isfinite(reference)
-                or s["pr_auc"] >= reference * (1 - max_relative_pr_auc_loss)]
+    eligible = [
+        m
+        for m, s in held_out.items()
+        if not np.isfinite(reference) or s["pr_auc"] >= reference * (1 - max_relative_pr_auc_loss)
+    ]
     best = min(eligible, key=lambda m: (held_out[m]["brier"], METHODS.index(m)))
     dropped = sorted(set(held_out) - set(eligible))
-    reason = (f"lowest held-out Brier ({held_out[best]['brier']:.5f})"
-              + (f"; excluded for losing PR-AUC: {', '.join(dropped)}" if dropped else ""))
+    reason = f"lowest held-out Brier ({held_out[best]['brier']:.5f})" + (
+        f"; excluded for losing PR-AUC: {', '.join(dropped)}" if dropped else ""
+    )
     try:
         calibration = fit_calibration(best, p, y)
     except ValueError:

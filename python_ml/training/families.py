@@ -111,8 +111,7 @@ def load_model(family: str, model_text: str, feature_names: Sequence[str]) -> Pr
     raise ValueError(f"unknown model family {family!r}; expected lightgbm or xgboost")
 
 
-def _imbalance_weight(trial: optuna.Trial, task: Task, y: np.ndarray,
-                      cap: float) -> float:
+def _imbalance_weight(trial: optuna.Trial, task: Task, y: np.ndarray, cap: float) -> float:
     """Class imbalance may be a tuned choice: positives are up-weighted by a factor between 1
     and the negative/positive ratio, at most `cap` (var ml_training.max_class_weight; 1 =
     not tuned); calibration maps the scores back to probabilities afterwards."""
@@ -129,11 +128,18 @@ class LightGBMFamily:
     name = "lightgbm"
     # the search's first trial: parameters that do well across tasks, so that a short or
     # noisy search starts from a sound model rather than a random one
-    defaults = {"learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 100,
-                "feature_fraction": 0.8, "bagging_fraction": 0.8, "lambda_l2": 1.0}
+    defaults = {
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_data_in_leaf": 100,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "lambda_l2": 1.0,
+    }
 
-    def suggest(self, trial: optuna.Trial, task: Task, y: np.ndarray,
-                settings: FitSettings) -> dict[str, object]:
+    def suggest(
+        self, trial: optuna.Trial, task: Task, y: np.ndarray, settings: FitSettings
+    ) -> dict[str, object]:
         return {
             "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
             "num_leaves": trial.suggest_int("num_leaves", 7, 63, log=True),
@@ -145,36 +151,61 @@ class LightGBMFamily:
         }
 
     @staticmethod
-    def _params(task: Task, params: dict[str, object],
-                settings: FitSettings) -> dict[str, object]:
+    def _params(task: Task, params: dict[str, object], settings: FitSettings) -> dict[str, object]:
         l1 = task.tuning_metric == "mae"
         full = {
-            "objective": ("binary" if task.kind == "classification"
-                          else "regression_l1" if l1 else "regression"),
+            "objective": (
+                "binary"
+                if task.kind == "classification"
+                else "regression_l1"
+                if l1
+                else "regression"
+            ),
             # a classifier stops on log-loss: PR-AUC of a few weeks with a dozen spikes peaks
             # by chance within the first rounds; the search still ranks trials by PR-AUC
-            "metric": "binary_logloss" if task.kind == "classification" else "l1" if l1
-            else "rmse",
-            "bagging_freq": 1, "verbosity": -1, "seed": settings.seed,
-            "deterministic": True, "force_col_wise": True, "num_threads": settings.threads,
+            "metric": "binary_logloss" if task.kind == "classification" else "l1" if l1 else "rmse",
+            "bagging_freq": 1,
+            "verbosity": -1,
+            "seed": settings.seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "num_threads": settings.threads,
             **params,
         }
         if task.kind != "classification":
             full.pop("scale_pos_weight", None)
         return full
 
-    def refit(self, task: Task, params: dict[str, object], names: Sequence[str],
-              x: np.ndarray, y: np.ndarray, rounds: int,
-              settings: FitSettings) -> LightGBMModel:
+    def refit(
+        self,
+        task: Task,
+        params: dict[str, object],
+        names: Sequence[str],
+        x: np.ndarray,
+        y: np.ndarray,
+        rounds: int,
+        settings: FitSettings,
+    ) -> LightGBMModel:
         """The same model on more rows for a fixed number of rounds (no early stopping)."""
-        booster = lgb.train(self._params(task, params, settings),
-                            lgb.Dataset(x, y, feature_name=list(names)),
-                            num_boost_round=rounds)
+        booster = lgb.train(
+            self._params(task, params, settings),
+            lgb.Dataset(x, y, feature_name=list(names)),
+            num_boost_round=rounds,
+        )
         return LightGBMModel(booster.model_to_string(), tuple(names))
 
-    def fit(self, task: Task, params: dict[str, object], names: Sequence[str],
-            x_fit: np.ndarray, y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray,
-            settings: FitSettings, report: Reporter | None = None) -> LightGBMModel:
+    def fit(
+        self,
+        task: Task,
+        params: dict[str, object],
+        names: Sequence[str],
+        x_fit: np.ndarray,
+        y_fit: np.ndarray,
+        x_stop: np.ndarray,
+        y_stop: np.ndarray,
+        settings: FitSettings,
+        report: Reporter | None = None,
+    ) -> LightGBMModel:
         full = self._params(task, params, settings)
         fit_set = lgb.Dataset(x_fit, y_fit, feature_name=list(names), free_raw_data=False)
         stop_set = lgb.Dataset(x_stop, y_stop, reference=fit_set)
@@ -190,10 +221,17 @@ class LightGBMFamily:
                 report(env.iteration, float(env.evaluation_result_list[reported][2]))
 
         booster = lgb.train(
-            full, fit_set, num_boost_round=settings.max_rounds, valid_sets=[stop_set],
+            full,
+            fit_set,
+            num_boost_round=settings.max_rounds,
+            valid_sets=[stop_set],
             feval=pr_auc if task.kind == "classification" else None,
-            callbacks=[lgb.early_stopping(settings.early_stopping_rounds, first_metric_only=True,
-                                          verbose=False), pruning],
+            callbacks=[
+                lgb.early_stopping(
+                    settings.early_stopping_rounds, first_metric_only=True, verbose=False
+                ),
+                pruning,
+            ],
         )
         best = booster.best_iteration or booster.current_iteration()
         return LightGBMModel(booster.model_to_string(num_iteration=best), tuple(names))
@@ -213,11 +251,18 @@ class _XGBReport(xgb.callback.TrainingCallback):
 
 class XGBoostFamily:
     name = "xgboost"
-    defaults = {"eta": 0.05, "max_depth": 6, "min_child_weight": 5.0, "subsample": 0.8,
-                "colsample_bytree": 0.8, "lambda": 1.0}
+    defaults = {
+        "eta": 0.05,
+        "max_depth": 6,
+        "min_child_weight": 5.0,
+        "subsample": 0.8,
+        "colsample_bytree": 0.8,
+        "lambda": 1.0,
+    }
 
-    def suggest(self, trial: optuna.Trial, task: Task, y: np.ndarray,
-                settings: FitSettings) -> dict[str, object]:
+    def suggest(
+        self, trial: optuna.Trial, task: Task, y: np.ndarray, settings: FitSettings
+    ) -> dict[str, object]:
         return {
             "eta": trial.suggest_float("eta", 0.02, 0.2, log=True),
             "max_depth": trial.suggest_int("max_depth", 3, 8),
@@ -229,13 +274,19 @@ class XGBoostFamily:
         }
 
     @staticmethod
-    def _params(task: Task, params: dict[str, object],
-                settings: FitSettings) -> dict[str, object]:
+    def _params(task: Task, params: dict[str, object], settings: FitSettings) -> dict[str, object]:
         l1 = task.tuning_metric == "mae"
         full = {
-            "objective": ("binary:logistic" if task.kind == "classification"
-                          else "reg:absoluteerror" if l1 else "reg:squarederror"),
-            "tree_method": "hist", "seed": settings.seed, "nthread": settings.threads,
+            "objective": (
+                "binary:logistic"
+                if task.kind == "classification"
+                else "reg:absoluteerror"
+                if l1
+                else "reg:squarederror"
+            ),
+            "tree_method": "hist",
+            "seed": settings.seed,
+            "nthread": settings.threads,
             **params,
         }
         if task.kind == "classification":
@@ -245,38 +296,63 @@ class XGBoostFamily:
             full["eval_metric"] = "mae" if l1 else "rmse"
         return full
 
-    def refit(self, task: Task, params: dict[str, object], names: Sequence[str],
-              x: np.ndarray, y: np.ndarray, rounds: int,
-              settings: FitSettings) -> XGBoostModel:
+    def refit(
+        self,
+        task: Task,
+        params: dict[str, object],
+        names: Sequence[str],
+        x: np.ndarray,
+        y: np.ndarray,
+        rounds: int,
+        settings: FitSettings,
+    ) -> XGBoostModel:
         """The same model on more rows for a fixed number of rounds (no early stopping)."""
-        booster = xgb.train(self._params(task, params, settings),
-                            xgb.DMatrix(x, label=y, feature_names=list(names), missing=np.nan),
-                            num_boost_round=rounds)
+        booster = xgb.train(
+            self._params(task, params, settings),
+            xgb.DMatrix(x, label=y, feature_names=list(names), missing=np.nan),
+            num_boost_round=rounds,
+        )
         return XGBoostModel(bytes(booster.save_raw(raw_format="json")).decode(), tuple(names))
 
-    def fit(self, task: Task, params: dict[str, object], names: Sequence[str],
-            x_fit: np.ndarray, y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray,
-            settings: FitSettings, report: Reporter | None = None) -> XGBoostModel:
+    def fit(
+        self,
+        task: Task,
+        params: dict[str, object],
+        names: Sequence[str],
+        x_fit: np.ndarray,
+        y_fit: np.ndarray,
+        x_stop: np.ndarray,
+        y_stop: np.ndarray,
+        settings: FitSettings,
+        report: Reporter | None = None,
+    ) -> XGBoostModel:
         classification = task.kind == "classification"
         full = self._params(task, params, settings)
         fit_matrix = xgb.DMatrix(x_fit, label=y_fit, feature_names=list(names), missing=np.nan)
-        stop_matrix = xgb.DMatrix(x_stop, label=y_stop, feature_names=list(names),
-                                  missing=np.nan)
+        stop_matrix = xgb.DMatrix(x_stop, label=y_stop, feature_names=list(names), missing=np.nan)
 
         def pr_auc(preds: np.ndarray, data: xgb.DMatrix) -> tuple[str, float]:
             return "pr_auc", average_precision(data.get_label(), preds)
 
         stop_on = str(full["eval_metric"])
-        callbacks: list[xgb.callback.TrainingCallback] = [xgb.callback.EarlyStopping(
-            rounds=settings.early_stopping_rounds, metric_name=stop_on, data_name="stop",
-            maximize=False)]
+        callbacks: list[xgb.callback.TrainingCallback] = [
+            xgb.callback.EarlyStopping(
+                rounds=settings.early_stopping_rounds,
+                metric_name=stop_on,
+                data_name="stop",
+                maximize=False,
+            )
+        ]
         if report:
             callbacks.append(_XGBReport(report, "pr_auc" if classification else stop_on))
         booster = xgb.train(
-            full, fit_matrix, num_boost_round=settings.max_rounds,
+            full,
+            fit_matrix,
+            num_boost_round=settings.max_rounds,
             evals=[(stop_matrix, "stop")],
             custom_metric=pr_auc if classification else None,
-            callbacks=callbacks, verbose_eval=False,
+            callbacks=callbacks,
+            verbose_eval=False,
         )
         best = booster[: booster.best_iteration + 1]
         text = bytes(best.save_raw(raw_format="json")).decode()
@@ -284,4 +360,6 @@ class XGBoostFamily:
 
 
 FAMILIES: dict[str, LightGBMFamily | XGBoostFamily] = {
-    "lightgbm": LightGBMFamily(), "xgboost": XGBoostFamily()}
+    "lightgbm": LightGBMFamily(),
+    "xgboost": XGBoostFamily(),
+}

@@ -108,8 +108,12 @@ def pinball_loss(y: np.ndarray, q: np.ndarray, level: float) -> float:
     return float(np.mean(np.maximum(level * diff, (level - 1) * diff)))
 
 
-def regression_metrics(y: np.ndarray, prediction: np.ndarray, threshold: float | None = None,
-                       quantiles: Mapping[str, float] | None = None) -> dict[str, float]:
+def regression_metrics(
+    y: np.ndarray,
+    prediction: np.ndarray,
+    threshold: float | None = None,
+    quantiles: Mapping[str, float] | None = None,
+) -> dict[str, float]:
     """The regression metric set. `prediction` is the point forecast, or a matrix whose
     first column is the point forecast and whose further columns are the forecasts of the
     `quantiles` levels (in that order); a baseline without quantiles gives them as NaN.
@@ -127,8 +131,7 @@ def regression_metrics(y: np.ndarray, prediction: np.ndarray, threshold: float |
     levels = dict(quantiles or {})
     has = prediction.ndim == 2 and prediction.shape[1] == len(levels) + 1 and len(y)
     for i, (suffix, level) in enumerate(levels.items(), start=1):
-        out[f"pinball_{suffix}"] = (pinball_loss(y, prediction[:, i], level) if has
-                                    else float("nan"))
+        out[f"pinball_{suffix}"] = pinball_loss(y, prediction[:, i], level) if has else float("nan")
     if len(levels) >= 2:
         values = list(levels.values())
         out["interval_nominal"] = values[-1] - values[0]
@@ -158,7 +161,7 @@ def day_blocks(days: np.ndarray) -> list[np.ndarray]:
     codes, inverse = np.unique(days, return_inverse=True)
     order = np.argsort(inverse, kind="mergesort")
     bounds = np.searchsorted(inverse[order], np.arange(len(codes) + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(len(codes))]
+    return [order[bounds[i] : bounds[i + 1]] for i in range(len(codes))]
 
 
 def evaluate_predictors(
@@ -182,7 +185,8 @@ def evaluate_predictors(
         if reference and pr.name != reference and reference in points:
             for metric in compare:
                 points[pr.name][f"{metric}_minus_{reference}"] = (
-                    points[pr.name][metric] - points[reference][metric])
+                    points[pr.name][metric] - points[reference][metric]
+                )
     draws: dict[str, dict[str, list[float]]] = {pr.name: {} for pr in predictors}
     if samples and days is not None and len(y):
         blocks = day_blocks(days)
@@ -190,14 +194,16 @@ def evaluate_predictors(
         for _ in range(samples):
             pick = rng.integers(0, len(blocks), len(blocks))
             rows = np.concatenate([blocks[i] for i in pick])
-            sample = {pr.name: metric_fn(y[rows], pr.scores[rows], pr.threshold)
-                      for pr in predictors}
+            sample = {
+                pr.name: metric_fn(y[rows], pr.scores[rows], pr.threshold) for pr in predictors
+            }
             for pr in predictors:
                 values = sample[pr.name]
                 if reference and pr.name != reference and reference in sample:
                     for metric in compare:
                         values[f"{metric}_minus_{reference}"] = (
-                            values[metric] - sample[reference][metric])
+                            values[metric] - sample[reference][metric]
+                        )
                 for metric, value in values.items():
                     draws[pr.name].setdefault(metric, []).append(value)
     rows_out: list[dict[str, object]] = []
@@ -208,17 +214,31 @@ def evaluate_predictors(
             sampled = sampled[np.isfinite(sampled)]
             # an interval only when (nearly) every resample defined the metric: dropping the
             # resamples without a spike would make it conditional, hence too narrow
-            if metric not in ("rows", "positives") and samples and len(sampled) >= max(
-                    10, 0.95 * samples):
+            if (
+                metric not in ("rows", "positives")
+                and samples
+                and len(sampled) >= max(10, 0.95 * samples)
+            ):
                 low, high = (float(v) for v in np.percentile(sampled, [2.5, 97.5]))
-            rows_out.append({"predictor": pr.name, "metric": metric,
-                             "value": None if not np.isfinite(value) else float(value),
-                             "ci_low": low, "ci_high": high})
+            rows_out.append(
+                {
+                    "predictor": pr.name,
+                    "metric": metric,
+                    "value": None if not np.isfinite(value) else float(value),
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
     return rows_out
 
 
-def persistence_scores(frame, label: str, lag_columns: Mapping[int, str],
-                       id_col: str = "zone", time_col: str = "target_ts_utc") -> np.ndarray:
+def persistence_scores(
+    frame,
+    label: str,
+    lag_columns: Mapping[int, str],
+    id_col: str = "zone",
+    time_col: str = "target_ts_utc",
+) -> np.ndarray:
     """Persistence: the label of the same hour on the last delivery day known at the origin.
 
     `lag_columns` maps a lag in hours to a mart feature that is an earlier value of the
@@ -230,15 +250,19 @@ def persistence_scores(frame, label: str, lag_columns: Mapping[int, str],
     import pandas as pd
 
     key = frame[[id_col, time_col]]
-    labels = pd.Series(frame[label].astype("float64").to_numpy(),
-                       index=pd.MultiIndex.from_frame(key))
+    labels = pd.Series(
+        frame[label].astype("float64").to_numpy(), index=pd.MultiIndex.from_frame(key)
+    )
     result = np.full(len(frame), np.nan)
     for hours in sorted(lag_columns):
         available = frame[lag_columns[hours]].notna().to_numpy() & np.isnan(result)
         if not available.any():
             continue
-        lagged = pd.MultiIndex.from_arrays([
-            key[id_col].to_numpy()[available],
-            key[time_col].to_numpy()[available] - np.timedelta64(hours, "h")])
+        lagged = pd.MultiIndex.from_arrays(
+            [
+                key[id_col].to_numpy()[available],
+                key[time_col].to_numpy()[available] - np.timedelta64(hours, "h"),
+            ]
+        )
         result[available] = labels.reindex(lagged).to_numpy()
     return result

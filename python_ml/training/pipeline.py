@@ -81,24 +81,30 @@ class TrainingConfig:
         """Build from the `ml_training` dbt var (unknown keys are an error, not ignored)."""
         values = dict(values)
         if "alert_rate_target" in values:
-            raise ValueError("ml_training.alert_rate_target moved to the task: set "
-                             "ml_tasks.<task>.alert_rate_target")
+            raise ValueError(
+                "ml_training.alert_rate_target moved to the task: set "
+                "ml_tasks.<task>.alert_rate_target"
+            )
         known = {f for f in cls.__dataclass_fields__ if f not in ("fit", "walk_forward")}
         fit_keys = set(FitSettings.__dataclass_fields__)
         unknown = set(values) - known - fit_keys - {"walk_forward"}
         if unknown:
-            raise ValueError(f"ml_training: unknown setting(s) {sorted(unknown)}; "
-                             f"known: {sorted(known | fit_keys | {'walk_forward'})}")
+            raise ValueError(
+                f"ml_training: unknown setting(s) {sorted(unknown)}; "
+                f"known: {sorted(known | fit_keys | {'walk_forward'})}"
+            )
         top = {k: v for k, v in values.items() if k in known and v is not None}
         if "families" in top:
             top["families"] = tuple(top["families"])  # type: ignore[arg-type]
             bad = set(top["families"]) - set(FAMILIES)  # type: ignore[arg-type]
             if bad or not top["families"]:
-                raise ValueError(f"ml_training.families: unknown {sorted(bad)}; "
-                                 f"known: {sorted(FAMILIES)}")
+                raise ValueError(
+                    f"ml_training.families: unknown {sorted(bad)}; known: {sorted(FAMILIES)}"
+                )
         if top.get("mode", "auto") not in ("auto", *MODES):
-            raise ValueError(f"ml_training.mode must be auto, fixed_split or walk_forward, "
-                             f"not {top['mode']!r}")
+            raise ValueError(
+                f"ml_training.mode must be auto, fixed_split or walk_forward, not {top['mode']!r}"
+            )
         if "workers" in top and int(top["workers"]) < 1:  # type: ignore[call-overload]
             raise ValueError(f"ml_training.workers must be at least 1, got {top['workers']}")
         fit_values = {k: v for k, v in values.items() if k in fit_keys and v is not None}
@@ -166,8 +172,13 @@ class TrainingRun:
         """Models best first by the tuning metric on the calibration window, which neither
         the fit, the early stopping nor the search has seen."""
         sign = -1.0 if self.task.maximize else 1.0
-        return sorted(self.models, key=lambda m: (bool(np.isnan(m.selection_value)),
-                                                  sign * np.nan_to_num(m.selection_value)))
+        return sorted(
+            self.models,
+            key=lambda m: (
+                bool(np.isnan(m.selection_value)),
+                sign * np.nan_to_num(m.selection_value),
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -188,26 +199,39 @@ class FamilyJob:
     quiet: bool = False
 
 
-def evaluation_rows(task: Task, y: np.ndarray, entities: np.ndarray, days: np.ndarray,
-                    masks: Mapping[str, np.ndarray], predictors: list[Scored],
-                    config: TrainingConfig, bootstrap_splits: tuple[str, ...] = ("test",),
-                    ) -> list[dict[str, object]]:
+def evaluation_rows(
+    task: Task,
+    y: np.ndarray,
+    entities: np.ndarray,
+    days: np.ndarray,
+    masks: Mapping[str, np.ndarray],
+    predictors: list[Scored],
+    config: TrainingConfig,
+    bootstrap_splits: tuple[str, ...] = ("test",),
+) -> list[dict[str, object]]:
     """Long-format metrics per split, entity ('ALL' pooled) and predictor."""
     metric_fn = metric_function(task)
-    compare = (("pr_auc", "brier") if task.kind == "classification" else ("mae", "rmse"))
+    compare = ("pr_auc", "brier") if task.kind == "classification" else ("mae", "rmse")
     rows: list[dict[str, object]] = []
     for split, mask in masks.items():
         if not mask.any():
             continue
-        groups = [("ALL", mask)] + [(e, mask & (entities == e))
-                                    for e in sorted(set(entities[mask]))]
+        groups = [("ALL", mask)] + [
+            (e, mask & (entities == e)) for e in sorted(set(entities[mask]))
+        ]
         for entity, rows_mask in groups:
             index = np.flatnonzero(rows_mask)
             subset = [Scored(p.name, p.scores[index], p.threshold) for p in predictors]
             for row in evaluate_predictors(
-                    y[index], subset, metric_fn, days[index],
-                    samples=config.bootstrap_samples if split in bootstrap_splits else 0,
-                    seed=config.seed, reference="persistence", compare=compare):
+                y[index],
+                subset,
+                metric_fn,
+                days[index],
+                samples=config.bootstrap_samples if split in bootstrap_splits else 0,
+                seed=config.seed,
+                reference="persistence",
+                compare=compare,
+            ):
                 rows.append({"split": split, "entity": entity, **row})
     return rows
 
@@ -227,74 +251,114 @@ def train_family(job: FamilyJob) -> TrainedModel:
     task, s, y, x = job.task, job.splits, job.y, job.x
     log = (lambda _m: None) if job.quiet else _stderr
     predictor, params, tuning = tune_family(
-        job.family, task, job.names, x[s.train], y[s.train], x[s.tune], y[s.tune],
-        job.config.trials, job.config.timeout_seconds, job.config.seed, job.fit, log)
+        job.family,
+        task,
+        job.names,
+        x[s.train],
+        y[s.train],
+        x[s.tune],
+        y[s.tune],
+        job.config.trials,
+        job.config.timeout_seconds,
+        job.config.seed,
+        job.fit,
+        log,
+    )
     raw = predictor.predict(x)
     selection = tuning_value(task, y[s.calibrate], raw[s.calibrate])
     threshold: Threshold | None = None
     quantiles: QuantileMap | None = None
     baselines = list(job.baselines)
     if task.kind == "classification":
-        choice = choose_calibration(raw[s.calibrate], y[s.calibrate],
-                                    job.config.max_relative_pr_auc_loss)
+        choice = choose_calibration(
+            raw[s.calibrate], y[s.calibrate], job.config.max_relative_pr_auc_loss
+        )
         if s.final is not None and float(params.get("scale_pos_weight", 1.0)) == 1.0:
             # the served model is refitted on the calibration window too: a map fitted to
             # the model before the refit would correct it for what it has since learned
             # (measured: a backtest's PR-AUC fell from 0.40 to 0.27 with it); an unweighted
             # log-loss fit's own probabilities are served
-            choice = CalibrationChoice(Calibration("none"), choice.held_out,
-                                       "refitted on the whole window with unweighted "
-                                       "log-loss: its own probabilities are served")
+            choice = CalibrationChoice(
+                Calibration("none"),
+                choice.held_out,
+                "refitted on the whole window with unweighted "
+                "log-loss: its own probabilities are served",
+            )
         served = choice.calibration.apply(raw)
-        threshold = choose_threshold(served[s.validation], y[s.validation],
-                                     task.alert_rate_target)
-        predictors = [Scored("model", served, threshold.value),
-                      Scored("model_uncalibrated", raw, choose_threshold(
-                          raw[s.validation], y[s.validation], task.alert_rate_target).value)]
-        validation = classification_metrics(y[s.validation], served[s.validation],
-                                            threshold.value)
+        threshold = choose_threshold(served[s.validation], y[s.validation], task.alert_rate_target)
+        predictors = [
+            Scored("model", served, threshold.value),
+            Scored(
+                "model_uncalibrated",
+                raw,
+                choose_threshold(raw[s.validation], y[s.validation], task.alert_rate_target).value,
+            ),
+        ]
+        validation = classification_metrics(y[s.validation], served[s.validation], threshold.value)
         evaluated = served
     else:
-        choice = CalibrationChoice(Calibration("none"), {}, "regression: the point forecast "
-                                   "is not calibrated")
+        choice = CalibrationChoice(
+            Calibration("none"), {}, "regression: the point forecast is not calibrated"
+        )
         served = raw
         evaluated = raw
         if task.quantiles:
-            quantiles = QuantileMap.fit(y[s.calibrate], raw[s.calibrate],
-                                        job.entities[s.calibrate], task.quantiles)
+            quantiles = QuantileMap.fit(
+                y[s.calibrate], raw[s.calibrate], job.entities[s.calibrate], task.quantiles
+            )
             evaluated = np.column_stack([raw, quantiles.apply(raw, job.entities)])
-            choice = CalibrationChoice(Calibration("none"), {}, "residual quantiles of the "
-                                       "calibration window, per entity")
+            choice = CalibrationChoice(
+                Calibration("none"), {}, "residual quantiles of the calibration window, per entity"
+            )
         predictors = [Scored("model", evaluated, float("nan"))]
-        validation = metric_function(task)(y[s.validation], evaluated[s.validation],
-                                           float("nan"))
-    reference = drift.prediction_reference(job.entities[s.validation], served[s.validation],
-                                           job.config.drift_bins, task.score_column)
-    log(f"[ml] {task.name} {job.family}: {tuning['trials']} trials ({tuning['pruned']} "
+        validation = metric_function(task)(y[s.validation], evaluated[s.validation], float("nan"))
+    reference = drift.prediction_reference(
+        job.entities[s.validation], served[s.validation], job.config.drift_bins, task.score_column
+    )
+    log(
+        f"[ml] {task.name} {job.family}: {tuning['trials']} trials ({tuning['pruned']} "
         f"pruned), {task.tuning_metric} on calibrate window {selection:.4f}; "
-        f"{choice.calibration.method} ({choice.reason})")
+        f"{choice.calibration.method} ({choice.reason})"
+    )
     masks = {"validation": s.validation, "test": s.test}
     started = time.perf_counter()
-    evaluation = evaluation_rows(task, y, job.entities, job.days, masks,
-                                 predictors + baselines, job.config)
-    log(f"[ml] {task.name} {job.family}: evaluation with {job.config.bootstrap_samples} "
-        f"day-block bootstrap samples in {time.perf_counter() - started:.1f} s")
+    evaluation = evaluation_rows(
+        task, y, job.entities, job.days, masks, predictors + baselines, job.config
+    )
+    log(
+        f"[ml] {task.name} {job.family}: evaluation with {job.config.bootstrap_samples} "
+        f"day-block bootstrap samples in {time.perf_counter() - started:.1f} s"
+    )
     if s.final is not None:
         # the served model: the same parameters and (per row) rounds on the whole window
         rows = int(s.final.sum())
-        rounds = min(job.fit.max_rounds, max(1, round(
-            predictor.num_trees * rows / max(1, int(s.train.sum())))))  # type: ignore
-        predictor = FAMILIES[job.family].refit(task, params, job.names, x[s.final],
-                                               y[s.final], rounds, job.fit)
+        rounds = min(
+            job.fit.max_rounds,
+            max(1, round(predictor.num_trees * rows / max(1, int(s.train.sum())))),
+        )  # type: ignore
+        predictor = FAMILIES[job.family].refit(
+            task, params, job.names, x[s.final], y[s.final], rounds, job.fit
+        )
         tuning = {**tuning, "refit_rows": rows, "refit_rounds": rounds}
-        log(f"[ml] {task.name} {job.family}: refitted on {rows} rows up to the newest label "
-            f"({rounds} rounds)")
+        log(
+            f"[ml] {task.name} {job.family}: refitted on {rows} rows up to the newest label "
+            f"({rounds} rounds)"
+        )
     return TrainedModel(
-        family=job.family, predictor=predictor, params=params, tuning=tuning,
-        calibration=choice.calibration, calibration_choice=choice, threshold=threshold,
-        quantiles=quantiles, selection_value=selection, validation_metrics=validation,
+        family=job.family,
+        predictor=predictor,
+        params=params,
+        tuning=tuning,
+        calibration=choice.calibration,
+        calibration_choice=choice,
+        threshold=threshold,
+        quantiles=quantiles,
+        selection_value=selection,
+        validation_metrics=validation,
         feature_importance=predictor.feature_importance(),  # type: ignore[attr-defined]
-        evaluation=evaluation, prediction_reference=reference)
+        evaluation=evaluation,
+        prediction_reference=reference,
+    )
 
 
 def process_pool(size: int) -> ProcessPoolExecutor:
@@ -303,11 +367,17 @@ def process_pool(size: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"))
 
 
-def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
-                 config: TrainingConfig, mode: str = "fixed_split",
-                 cut: pd.Timestamp | None = None, log: Log = _stderr,
-                 executor: Executor | None = None, quiet_workers: bool = False,
-                 ) -> TrainingRun:
+def train_models(
+    frame: pd.DataFrame,
+    schema: FeatureSchema,
+    task: Task,
+    config: TrainingConfig,
+    mode: str = "fixed_split",
+    cut: pd.Timestamp | None = None,
+    log: Log = _stderr,
+    executor: Executor | None = None,
+    quiet_workers: bool = False,
+) -> TrainingRun:
     """Train every configured family on `frame` (the mart: all rows, in any order).
 
     mode fixed_split uses the mart's split label; walk_forward ends the windows at the
@@ -317,12 +387,15 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
     if mode not in MODES:
         raise ValueError(f"training mode must be one of {MODES}, not {mode!r}")
     started = time.perf_counter()
-    frame = frame.sort_values([task.target_time, task.entity],
-                              kind="mergesort").reset_index(drop=True)
+    frame = frame.sort_values([task.target_time, task.entity], kind="mergesort").reset_index(
+        drop=True
+    )
     names = tuple(schema.feature_columns)
-    splits = (fixed_splits(frame, task, config.calibration_fraction) if mode == "fixed_split"
-              else walk_forward_splits(frame, task, config.walk_forward, cut,
-                                       config.calibration_fraction))
+    splits = (
+        fixed_splits(frame, task, config.calibration_fraction)
+        if mode == "fixed_split"
+        else walk_forward_splits(frame, task, config.walk_forward, cut, config.calibration_fraction)
+    )
     x = feature_matrix(frame, names)
     y = task.label_vector(frame)
     entities = frame[task.entity].astype(str).to_numpy()
@@ -330,18 +403,36 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
     baselines = []
     for name, scores in baseline_scores(frame, task, splits.train).items():
         if task.kind == "classification":
-            threshold = choose_threshold(scores[splits.validation], y[splits.validation],
-                                         task.alert_rate_target).value
+            threshold = choose_threshold(
+                scores[splits.validation], y[splits.validation], task.alert_rate_target
+            ).value
         else:
             threshold = float("nan")
         baselines.append(Scored(name, scores, threshold))
-    log(f"[ml] {task.name} ({mode}): train {int(splits.train.sum())} rows, tune "
+    log(
+        f"[ml] {task.name} ({mode}): train {int(splits.train.sum())} rows, tune "
         f"{int(splits.tune.sum())}, calibrate {int(splits.calibrate.sum())}, test "
         f"{int(splits.test.sum())}, score {int(splits.score.sum())}; {len(names)} features; "
-        f"families {', '.join(config.families)}")
+        f"families {', '.join(config.families)}"
+    )
     fit = config.fit_settings(len(config.families))
-    jobs = [FamilyJob(f, task, names, x, y, entities, days, splits, tuple(baselines), config,
-                      fit, quiet_workers) for f in config.families]
+    jobs = [
+        FamilyJob(
+            f,
+            task,
+            names,
+            x,
+            y,
+            entities,
+            days,
+            splits,
+            tuple(baselines),
+            config,
+            fit,
+            quiet_workers,
+        )
+        for f in config.families
+    ]
     size = config.pool_size(len(jobs))
     if executor is not None:
         models = list(executor.map(train_family, jobs))
@@ -352,8 +443,14 @@ def train_models(frame: pd.DataFrame, schema: FeatureSchema, task: Task,
             models = list(pool.map(train_family, jobs))
     bounds = splits.bounds(pd.to_datetime(frame[task.target_time]))
     train_rows = frame.loc[splits.final if splits.final is not None else splits.train]
-    return TrainingRun(task, schema, mode, models, bounds,
-                       describe_features(train_rows, names), config,
-                       drift.feature_reference(train_rows, names, config.drift_bins,
-                                               task.entity),
-                       seconds=time.perf_counter() - started)
+    return TrainingRun(
+        task,
+        schema,
+        mode,
+        models,
+        bounds,
+        describe_features(train_rows, names),
+        config,
+        drift.feature_reference(train_rows, names, config.drift_bins, task.entity),
+        seconds=time.perf_counter() - started,
+    )

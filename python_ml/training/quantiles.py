@@ -27,8 +27,9 @@ class QuantileMap:
     offsets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, y: np.ndarray, point: np.ndarray, entities: np.ndarray,
-            levels: Mapping[str, float]) -> QuantileMap:
+    def fit(
+        cls, y: np.ndarray, point: np.ndarray, entities: np.ndarray, levels: Mapping[str, float]
+    ) -> QuantileMap:
         residual = np.asarray(y, dtype=float) - np.asarray(point, dtype=float)
         entities = np.asarray(entities).astype(str)
 
@@ -56,9 +57,13 @@ class QuantileMap:
         return out
 
     def to_dict(self) -> dict[str, object]:
-        return {"method": METHOD, "params": {"levels": dict(self.levels),
-                                             "offsets": {k: dict(v)
-                                                         for k, v in self.offsets.items()}}}
+        return {
+            "method": METHOD,
+            "params": {
+                "levels": dict(self.levels),
+                "offsets": {k: dict(v) for k, v in self.offsets.items()},
+            },
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> QuantileMap:
@@ -66,5 +71,7 @@ class QuantileMap:
             raise ValueError(f"not a quantile map: method {data.get('method')!r}")
         params = dict(data.get("params") or {})  # type: ignore[call-overload]
         levels = dict(params["levels"])
-        return cls(dict(sorted(levels.items(), key=lambda kv: kv[1])),
-                   {k: dict(v) for k, v in dict(params["offsets"]).items()})
+        return cls(
+            dict(sorted(levels.items(), key=lambda kv: kv[1])),
+            {k: dict(v) for k, v in dict(params["offsets"]).items()},
+        )

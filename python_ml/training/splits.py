@@ -54,15 +54,20 @@ class WalkForward:
         values = dict(values or {})
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"ml_training.walk_forward: unknown setting(s) {sorted(unknown)};"
-                             f" known: {sorted(cls.__dataclass_fields__)}")
+            raise ValueError(
+                f"ml_training.walk_forward: unknown setting(s) {sorted(unknown)};"
+                f" known: {sorted(cls.__dataclass_fields__)}"
+            )
         out = cls(**values)  # type: ignore[arg-type]
         if out.window not in WINDOWS:
-            raise ValueError(f"ml_training.walk_forward.window must be one of {WINDOWS}, not "
-                             f"{out.window!r}")
+            raise ValueError(
+                f"ml_training.walk_forward.window must be one of {WINDOWS}, not {out.window!r}"
+            )
         if out.train_days < 1 or out.validation_days < 2 or out.gap_hours < 0:
-            raise ValueError("ml_training.walk_forward: train_days >= 1, validation_days >= 2 "
-                             f"and gap_hours >= 0 needed, got {out}")
+            raise ValueError(
+                "ml_training.walk_forward: train_days >= 1, validation_days >= 2 "
+                f"and gap_hours >= 0 needed, got {out}"
+            )
         return out
 
 
@@ -88,20 +93,20 @@ class TimeSplits:
         out: dict[str, tuple[str, str] | None] = {}
         for name in ("train", "tune", "calibrate", "test", "score"):
             # a refitted model was trained on the final window
-            mask = self.final if name == "train" and self.final is not None else getattr(
-                self, name)
-            out[name] = ((str(times[mask].min()), str(times[mask].max())) if mask.any()
-                         else None)
+            mask = self.final if name == "train" and self.final is not None else getattr(self, name)
+            out[name] = (str(times[mask].min()), str(times[mask].max())) if mask.any() else None
         return out
 
 
-def _cut_validation(validation: np.ndarray, days: pd.Series,
-                    calibration_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+def _cut_validation(
+    validation: np.ndarray, days: pd.Series, calibration_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
     if not 0 < calibration_fraction < 1:
         raise ValueError(f"calibration_fraction must be in (0, 1), got {calibration_fraction}")
     validation_days = np.sort(days[validation].unique())
-    cut_day = validation_days[min(len(validation_days) - 1,
-                                  int(len(validation_days) * (1 - calibration_fraction)))]
+    cut_day = validation_days[
+        min(len(validation_days) - 1, int(len(validation_days) * (1 - calibration_fraction)))
+    ]
     calibrate = validation & (days >= cut_day).to_numpy()
     return validation & ~calibrate, calibrate
 
@@ -111,45 +116,61 @@ def _checked(splits: TimeSplits, frame: pd.DataFrame, task: Task, advice: str) -
     order = ["train", "tune", "calibrate", "test"]
     for name in order[:3]:
         if not getattr(splits, name).any():
-            raise ValueError(f"task {task.name}: the {name} window has no labelled rows; "
-                             + advice)
+            raise ValueError(f"task {task.name}: the {name} window has no labelled rows; " + advice)
     for earlier, later in zip(order, order[1:], strict=False):
         a, b = getattr(splits, earlier), getattr(splits, later)
         if a.any() and b.any() and times[a].max() >= times[b].min():
-            raise ValueError(f"time order violated: {earlier} ends at {times[a].max()}, "
-                             f"{later} starts at {times[b].min()}")
+            raise ValueError(
+                f"time order violated: {earlier} ends at {times[a].max()}, "
+                f"{later} starts at {times[b].min()}"
+            )
     if task.kind == "classification":
         y = task.label_vector(frame)
         for name in ("train", "tune", "calibrate"):
             if len(np.unique(y[getattr(splits, name)])) < 2:
-                raise ValueError(f"task {task.name}: the {name} window holds a single class of "
-                                 f"{task.label}; " + advice)
+                raise ValueError(
+                    f"task {task.name}: the {name} window holds a single class of "
+                    f"{task.label}; " + advice
+                )
     return splits
 
 
-def fixed_splits(frame: pd.DataFrame, task: Task,
-                 calibration_fraction: float = 0.5) -> TimeSplits:
+def fixed_splits(frame: pd.DataFrame, task: Task, calibration_fraction: float = 0.5) -> TimeSplits:
     """Masks from the mart's split label; rows without a label only ever land in `score`."""
     split = frame[task.split_column].astype("string").fillna("")
     labelled = frame[task.label].notna().to_numpy()
     days = pd.to_datetime(frame[task.target_time]).dt.floor("D")
     validation = (split == "validation").to_numpy() & labelled
     if not validation.any():
-        raise ValueError(f"no labelled rows with {task.split_column} = 'validation'; check the "
-                         "mart's split vars (spike_split) against the data's time range")
+        raise ValueError(
+            f"no labelled rows with {task.split_column} = 'validation'; check the "
+            "mart's split vars (spike_split) against the data's time range"
+        )
     tune, calibrate = _cut_validation(validation, days, calibration_fraction)
     splits = TimeSplits(
-        train=(split == "train").to_numpy() & labelled, tune=tune, calibrate=calibrate,
+        train=(split == "train").to_numpy() & labelled,
+        tune=tune,
+        calibrate=calibrate,
         test=(split == "test").to_numpy() & labelled,
         score=(split == "score").to_numpy() | ((split == "test").to_numpy() & ~labelled),
-        mode="fixed_split")
-    return _checked(splits, frame, task, "widen the validation window (the mart's split "
-                    "vars) or move ml_training.calibration_fraction")
+        mode="fixed_split",
+    )
+    return _checked(
+        splits,
+        frame,
+        task,
+        "widen the validation window (the mart's split "
+        "vars) or move ml_training.calibration_fraction",
+    )
 
 
-def walk_forward_splits(frame: pd.DataFrame, task: Task, settings: WalkForward,
-                        cut: pd.Timestamp | None = None,
-                        calibration_fraction: float = 0.5) -> TimeSplits:
+def walk_forward_splits(
+    frame: pd.DataFrame,
+    task: Task,
+    settings: WalkForward,
+    cut: pd.Timestamp | None = None,
+    calibration_fraction: float = 0.5,
+) -> TimeSplits:
     """Windows that end at the newest labelled target before `cut` (all labelled rows when
     `cut` is None: the daily path). Rows at or after `cut`, and unlabelled rows, are `score`.
     """
@@ -165,10 +186,15 @@ def walk_forward_splits(frame: pd.DataFrame, task: Task, settings: WalkForward,
     while True:
         validation_start = last.floor("D") - pd.Timedelta(days=length - 1)
         validation = known & (times >= validation_start).to_numpy()
-        tune, calibrate = _cut_validation(validation, days, calibration_fraction) if (
-            validation.any()) else (validation, validation)
-        enough = task.kind != "classification" or min(
-            np.nansum(y[tune]), np.nansum(y[calibrate])) >= settings.min_positives
+        tune, calibrate = (
+            _cut_validation(validation, days, calibration_fraction)
+            if (validation.any())
+            else (validation, validation)
+        )
+        enough = (
+            task.kind != "classification"
+            or min(np.nansum(y[tune]), np.nansum(y[calibrate])) >= settings.min_positives
+        )
         if enough or length >= settings.max_validation_days:
             break
         length = min(length + 7, settings.max_validation_days)
@@ -181,8 +207,15 @@ def walk_forward_splits(frame: pd.DataFrame, task: Task, settings: WalkForward,
         # the refit window covers train_days too, ending at the newest label
         final = final & (times > last - pd.Timedelta(days=settings.train_days)).to_numpy()
     after = (times > last).to_numpy()
-    splits = TimeSplits(train=train, tune=tune, calibrate=calibrate,
-                        test=np.zeros(len(frame), dtype=bool), score=after | ~labelled,
-                        mode="walk_forward", final=final if settings.refit else None)
-    return _checked(splits, frame, task, "widen ml_training.walk_forward.validation_days or "
-                    "train_days")
+    splits = TimeSplits(
+        train=train,
+        tune=tune,
+        calibrate=calibrate,
+        test=np.zeros(len(frame), dtype=bool),
+        score=after | ~labelled,
+        mode="walk_forward",
+        final=final if settings.refit else None,
+    )
+    return _checked(
+        splits, frame, task, "widen ml_training.walk_forward.validation_days or train_days"
+    )

@@ -22,16 +22,46 @@ from python_ml.features.schema import FeatureSchema
 
 KINDS = ("classification", "regression")
 CLASSIFICATION_METRICS = (
-    "pr_auc", "roc_auc", "brier", "log_loss", "ece", "ece_quantile", "precision_at_threshold",
-    "recall_at_threshold", "alert_rate", "base_rate", "mean_probability", "rows", "positives")
+    "pr_auc",
+    "roc_auc",
+    "brier",
+    "log_loss",
+    "ece",
+    "ece_quantile",
+    "precision_at_threshold",
+    "recall_at_threshold",
+    "alert_rate",
+    "base_rate",
+    "mean_probability",
+    "rows",
+    "positives",
+)
 REGRESSION_METRICS = ("mae", "rmse", "bias", "rows")
 # metrics where more is better; every other metric is a loss
-MAXIMIZED = ("pr_auc", "roc_auc", "precision_at_threshold", "recall_at_threshold",
-             "interval_coverage")
-KNOWN_KEYS = {"kind", "mart", "label", "models", "score_column", "quantiles", "tuning_metric",
-              "baselines", "promotion", "alert_rate_target", "enabled"}
-PROMOTION_KEYS = {"classification": {"metric", "min_margin", "min_positives", "max_ece"},
-                  "regression": {"metric", "min_margin", "min_rows", "max_coverage_error"}}
+MAXIMIZED = (
+    "pr_auc",
+    "roc_auc",
+    "precision_at_threshold",
+    "recall_at_threshold",
+    "interval_coverage",
+)
+KNOWN_KEYS = {
+    "kind",
+    "mart",
+    "label",
+    "models",
+    "score_column",
+    "quantiles",
+    "tuning_metric",
+    "baselines",
+    "promotion",
+    "alert_rate_target",
+    "enabled",
+}
+PROMOTION_KEYS = {
+    "classification": {"metric", "min_margin", "min_positives", "max_ece"},
+    "regression": {"metric", "min_margin", "min_rows", "max_coverage_error"},
+}
 
 
 def maximized(metric: str) -> bool:
@@ -92,18 +122,31 @@ class Task:
     def output_columns(self) -> dict[str, str]:
         """The task's prediction columns (beyond keys and bookkeeping) with their dtypes."""
         if self.kind == "classification":
-            return {self.score_column: "float64", "raw_score": "float64", "is_alert": "bool",
-                    "alert_threshold": "float64"}
-        return {self.score_column: "float64",
-                **{self.quantile_column(s): "float64" for s in self.quantiles}}
+            return {
+                self.score_column: "float64",
+                "raw_score": "float64",
+                "is_alert": "bool",
+                "alert_threshold": "float64",
+            }
+        return {
+            self.score_column: "float64",
+            **{self.quantile_column(s): "float64" for s in self.quantiles},
+        }
 
     def prediction_dtypes(self) -> dict[str, str]:
-        return {self.entity: "string", self.target_time: "datetime64[us]",
-                self.origin_time: "datetime64[us]", "model_version": "int64",
-                "model_family": "string", **self.output_columns,
-                "features_out_of_range": "Int64", "out_of_range_features": "string",
-                "feature_schema_hash": "string", "scored_at_utc": "datetime64[us]",
-                "dbt_invocation_id": "string"}
+        return {
+            self.entity: "string",
+            self.target_time: "datetime64[us]",
+            self.origin_time: "datetime64[us]",
+            "model_version": "int64",
+            "model_family": "string",
+            **self.output_columns,
+            "features_out_of_range": "Int64",
+            "out_of_range_features": "string",
+            "feature_schema_hash": "string",
+            "scored_at_utc": "datetime64[us]",
+            "dbt_invocation_id": "string",
+        }
 
     def empty_predictions(self) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.prediction_dtypes().items()})
@@ -112,13 +155,16 @@ class Task:
         return frame[self.label].to_numpy(dtype="float64", na_value=np.nan)
 
     @classmethod
-    def from_config(cls, name: str, config: Mapping[str, object],
-                    schema: FeatureSchema | None = None) -> Task:
+    def from_config(
+        cls, name: str, config: Mapping[str, object], schema: FeatureSchema | None = None
+    ) -> Task:
         """Build from one block of var `ml_tasks` and the mart's recorded schema."""
         unknown = set(config) - KNOWN_KEYS
         if unknown:
-            raise ValueError(f"ml_tasks.{name}: unknown setting(s) {sorted(unknown)}; known: "
-                             f"{sorted(KNOWN_KEYS)}")
+            raise ValueError(
+                f"ml_tasks.{name}: unknown setting(s) {sorted(unknown)}; known: "
+                f"{sorted(KNOWN_KEYS)}"
+            )
         kind = str(config.get("kind", ""))
         if kind not in KINDS:
             raise ValueError(f"ml_tasks.{name}.kind must be one of {KINDS}, not {kind!r}")
@@ -129,57 +175,85 @@ class Task:
         if quantiles and kind != "regression":
             raise ValueError(f"ml_tasks.{name}.quantiles: only regression tasks have quantiles")
         if any(not 0 < q < 1 for q in quantiles.values()):
-            raise ValueError(f"ml_tasks.{name}.quantiles: levels must lie in (0, 1), got "
-                             f"{quantiles}")
+            raise ValueError(
+                f"ml_tasks.{name}.quantiles: levels must lie in (0, 1), got {quantiles}"
+            )
         quantiles = dict(sorted(quantiles.items(), key=lambda item: item[1]))
-        metrics = CLASSIFICATION_METRICS if kind == "classification" else (
-            REGRESSION_METRICS + tuple(f"pinball_{s}" for s in quantiles))
-        tuning = str(config.get("tuning_metric") or ("pr_auc" if kind == "classification"
-                                                     else "rmse"))
+        metrics = (
+            CLASSIFICATION_METRICS
+            if kind == "classification"
+            else (REGRESSION_METRICS + tuple(f"pinball_{s}" for s in quantiles))
+        )
+        tuning = str(
+            config.get("tuning_metric") or ("pr_auc" if kind == "classification" else "rmse")
+        )
         if tuning not in metrics:
-            raise ValueError(f"ml_tasks.{name}.tuning_metric {tuning!r} is not a {kind} "
-                             f"metric; choose one of {list(metrics)}")
+            raise ValueError(
+                f"ml_tasks.{name}.tuning_metric {tuning!r} is not a {kind} "
+                f"metric; choose one of {list(metrics)}"
+            )
         promotion = dict(config.get("promotion") or {})
         bad = set(promotion) - PROMOTION_KEYS[kind]
         if bad:
-            raise ValueError(f"ml_tasks.{name}.promotion: unknown gate setting(s) "
-                             f"{sorted(bad)} for a {kind} task; known: "
-                             f"{sorted(PROMOTION_KEYS[kind])}")
+            raise ValueError(
+                f"ml_tasks.{name}.promotion: unknown gate setting(s) "
+                f"{sorted(bad)} for a {kind} task; known: "
+                f"{sorted(PROMOTION_KEYS[kind])}"
+            )
         if promotion.get("metric", tuning) not in metrics:
-            raise ValueError(f"ml_tasks.{name}.promotion.metric {promotion['metric']!r} is "
-                             f"not a {kind} metric")
+            raise ValueError(
+                f"ml_tasks.{name}.promotion.metric {promotion['metric']!r} is not a {kind} metric"
+            )
         baselines = dict(config.get("baselines") or {"climatology": {}})
         unknown_baselines = set(baselines) - {"climatology", "persistence"}
         if unknown_baselines:
-            raise ValueError(f"ml_tasks.{name}.baselines: unknown {sorted(unknown_baselines)};"
-                             " known: climatology, persistence")
+            raise ValueError(
+                f"ml_tasks.{name}.baselines: unknown {sorted(unknown_baselines)};"
+                " known: climatology, persistence"
+            )
         fields = dict(
-            name=name, kind=kind, label=str(config["label"]), tuning_metric=tuning,
-            mart=str(config["mart"]), models=str(config["models"]),
-            score_column=str(config["score_column"]), quantiles=quantiles,
-            baselines=tuple(sorted(baselines)), promotion=promotion,
+            name=name,
+            kind=kind,
+            label=str(config["label"]),
+            tuning_metric=tuning,
+            mart=str(config["mart"]),
+            models=str(config["models"]),
+            score_column=str(config["score_column"]),
+            quantiles=quantiles,
+            baselines=tuple(sorted(baselines)),
+            promotion=promotion,
             alert_rate_target=float(config.get("alert_rate_target", 0.05)),  # type: ignore
-            enabled=bool(config.get("enabled", True)))
+            enabled=bool(config.get("enabled", True)),
+        )
         if schema is None:
             return cls(**fields)  # type: ignore[arg-type]
         if schema.model_name != fields["mart"]:
-            raise ValueError(f"ml_tasks.{name}: schema of {schema.model_name} given for mart "
-                             f"{fields['mart']}")
+            raise ValueError(
+                f"ml_tasks.{name}: schema of {schema.model_name} given for mart {fields['mart']}"
+            )
         if fields["label"] not in schema.label_columns:
-            raise ValueError(f"ml_tasks.{name}.label {fields['label']!r} is not a label column"
-                             f" of {schema.model_name} (meta.role: label): "
-                             f"{list(schema.label_columns)}")
+            raise ValueError(
+                f"ml_tasks.{name}.label {fields['label']!r} is not a label column"
+                f" of {schema.model_name} (meta.role: label): "
+                f"{list(schema.label_columns)}"
+            )
         lags: dict[int, str] = {}
         if "persistence" in baselines:
             source = (baselines["persistence"] or {}).get("lag_of")  # type: ignore[union-attr]
             lags = schema.lags_of(str(source))
             if not lags:
-                raise ValueError(f"ml_tasks.{name}.baselines.persistence: no feature of "
-                                 f"{schema.model_name} declares meta.lag_of: {source}")
-        return cls(**fields, entity=schema.key("entity"),  # type: ignore[arg-type]
-                   target_time=schema.key("target_time"),
-                   origin_time=schema.key("origin_time"), split_column=schema.split_column(),
-                   persistence_lags=lags)
+                raise ValueError(
+                    f"ml_tasks.{name}.baselines.persistence: no feature of "
+                    f"{schema.model_name} declares meta.lag_of: {source}"
+                )
+        return cls(
+            **fields,
+            entity=schema.key("entity"),  # type: ignore[arg-type]
+            target_time=schema.key("target_time"),
+            origin_time=schema.key("origin_time"),
+            split_column=schema.split_column(),
+            persistence_lags=lags,
+        )
 
 
 def task_configs(value: object) -> dict[str, dict[str, object]]:

@@ -41,8 +41,9 @@ def choose_threshold(p: np.ndarray, y: np.ndarray, alert_rate_target: float) -> 
     feasible = alerts <= alert_rate_target * n + 1e-9
     positives = int(y.sum())
     if not feasible.any():
-        return Threshold(float(np.nextafter(s[0], np.inf)), alert_rate_target, 0.0, 0.0,
-                         float("nan"))
+        return Threshold(
+            float(np.nextafter(s[0], np.inf)), alert_rate_target, 0.0, 0.0, float("nan")
+        )
     tp = hits[last_of_tie]
     best_tp = tp[feasible].max()
     pick = int(np.flatnonzero(feasible & (tp == best_tp))[0])

@@ -23,10 +23,20 @@ def tuning_value(task: Task, y: np.ndarray, prediction: np.ndarray) -> float:
     return regression_metrics(y, prediction)[task.tuning_metric]
 
 
-def tune_family(family_name: str, task: Task, names: tuple[str, ...], x_fit: np.ndarray,
-                y_fit: np.ndarray, x_stop: np.ndarray, y_stop: np.ndarray, trials: int,
-                timeout_seconds: float, seed: int, fit: FitSettings,
-                log: Log) -> tuple[Predictor, dict[str, object], dict[str, object]]:
+def tune_family(
+    family_name: str,
+    task: Task,
+    names: tuple[str, ...],
+    x_fit: np.ndarray,
+    y_fit: np.ndarray,
+    x_stop: np.ndarray,
+    y_stop: np.ndarray,
+    trials: int,
+    timeout_seconds: float,
+    seed: int,
+    fit: FitSettings,
+    log: Log,
+) -> tuple[Predictor, dict[str, object], dict[str, object]]:
     """Returns the best trial's early-stopped model, its parameters and a search summary."""
     family = FAMILIES[family_name]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -51,21 +61,33 @@ def tune_family(family_name: str, task: Task, names: tuple[str, ...], x_fit: np.
         model = family.fit(task, params, names, x_fit, y_fit, x_stop, y_stop, fit, report)
         value = tuning_value(task, y_stop, model.predict(x_stop))
         incumbent = best.get("value")
-        if incumbent is None or (value > incumbent if task.maximize  # type: ignore[operator]
-                                 else value < incumbent):  # type: ignore[operator]
+        if incumbent is None or (
+            value > incumbent
+            if task.maximize  # type: ignore[operator]
+            else value < incumbent
+        ):  # type: ignore[operator]
             best.update(value=value, model=model, params=params, trial=trial.number)
         return value
 
     def progress(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        state = "pruned" if trial.state == optuna.trial.TrialState.PRUNED else (
-            f"{task.tuning_metric}={trial.value:.4f}" if trial.value is not None else "failed")
-        log(f"[ml] {task.name} {family_name} trial {trial.number + 1}/{trials}: {state}; best "
-            f"{best.get('value', float('nan')):.4f} ({time.perf_counter() - started:.1f} s)")
+        state = (
+            "pruned"
+            if trial.state == optuna.trial.TrialState.PRUNED
+            else (
+                f"{task.tuning_metric}={trial.value:.4f}" if trial.value is not None else "failed"
+            )
+        )
+        log(
+            f"[ml] {task.name} {family_name} trial {trial.number + 1}/{trials}: {state}; best "
+            f"{best.get('value', float('nan')):.4f} ({time.perf_counter() - started:.1f} s)"
+        )
 
     study.optimize(objective, n_trials=trials, timeout=timeout_seconds, callbacks=[progress])
     if "model" not in best:
-        raise RuntimeError(f"{family_name}: no trial completed within {trials} trials and "
-                           f"{timeout_seconds} s; raise ml_training.timeout_seconds")
+        raise RuntimeError(
+            f"{family_name}: no trial completed within {trials} trials and "
+            f"{timeout_seconds} s; raise ml_training.timeout_seconds"
+        )
     states = [t.state for t in study.trials]
     summary = {
         "trials": len(study.trials),

@@ -60,6 +60,7 @@ def cases(rows: list[list[str]]) -> dict[str, str]:
             index = column(r, name)
             for row in r:
                 del row[index]
+
         return edit
 
     def rename(old: str, new: str):
@@ -100,8 +101,7 @@ def cases(rows: list[list[str]]) -> dict[str, str]:
         "semicolon_delimiter": clean.replace(",", ";"),
         "wrong_timestamp_format": edited(set_cell(10, "utc_timestamp", "26/10/2019 07:00")),
         "zone_mid_file": edited(zone_mid_file),
-        "empty_cells": edited(lambda r: r[-20].__setitem__(
-            column(r, "FR_price_day_ahead"), "")),
+        "empty_cells": edited(lambda r: r[-20].__setitem__(column(r, "FR_price_day_ahead"), "")),
     }
 
 

@@ -43,8 +43,15 @@ def release_duckdb_file() -> None:
     release_dbt_duckdb()
 
 
-def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
-            extra_vars: dict | None = None, project_dir: Path = PROJECT_DIR) -> DbtRun:
+def run_dbt(
+    args: list[str],
+    *,
+    warehouse: Path,
+    raw_dir: Path,
+    work_dir: Path,
+    extra_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> DbtRun:
     """Run one dbt command in-process against a given warehouse file and raw folder."""
     import yaml
     from dbt.cli.main import dbtRunner
@@ -53,15 +60,22 @@ def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
     previous = os.environ.get("OPEN_POWER_DUCKDB")
     os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
     try:
-        result = dbtRunner().invoke([
-            *args,
-            "--quiet",
-            "--project-dir", str(project_dir),
-            "--profiles-dir", str(project_dir),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-            "--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip(),
-        ])
+        result = dbtRunner().invoke(
+            [
+                *args,
+                "--quiet",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+                "--target-path",
+                str(work_dir / "target"),
+                "--log-path",
+                str(work_dir / "logs"),
+                "--vars",
+                yaml.safe_dump(dbt_vars, default_flow_style=True).strip(),
+            ]
+        )
     finally:
         release_duckdb_file()
         if previous is None:
@@ -79,8 +93,13 @@ def run_dbt(args: list[str], *, warehouse: Path, raw_dir: Path, work_dir: Path,
 
 def copy_project(destination: Path) -> Path:
     """A copy of the dbt project (no environment, outputs or Python tests) to edit in a test."""
-    shutil.copytree(PROJECT_DIR, destination, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "warehouse", "target", "logs", "python", "__pycache__", "*.egg-info"))
+    shutil.copytree(
+        PROJECT_DIR,
+        destination,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "warehouse", "target", "logs", "python", "__pycache__", "*.egg-info"
+        ),
+    )
     return destination
 
 
@@ -106,8 +125,12 @@ def template_warehouse(tmp_path_factory, sample_raw_dir) -> Path:
     (40 days hold no validation window; test_ml_build.py builds its own)."""
     work_dir = tmp_path_factory.mktemp("template")
     warehouse = work_dir / "open_power.duckdb"
-    run = run_dbt(["build", "--exclude", "tag:ml", "tag:monitoring"], warehouse=warehouse,
-                  raw_dir=sample_raw_dir, work_dir=work_dir)
+    run = run_dbt(
+        ["build", "--exclude", "tag:ml", "tag:monitoring"],
+        warehouse=warehouse,
+        raw_dir=sample_raw_dir,
+        work_dir=work_dir,
+    )
     assert run.success, f"dbt build of the template failed:\n{run.failure_text()}"
     return warehouse
 
@@ -128,23 +151,36 @@ def warehouse(template_warehouse, tmp_path) -> Path:
 # 2.5) puts enough spikes in a fortnight for every window to hold both classes.
 ML_SAMPLE = {"start": "2017-04-15", "days": 200, "seed": 11}
 ML_VARS = {
-    "spike_rule": {"method": "trailing_mean_sd", "window_hours": 672, "k_sd": 1.5,
-                   "min_observations": 168, "absolute_eur_mwh": 150},
-    "spike_split": {"validation_start": "2017-07-25", "test_start": "2017-09-25",
-                    "gap_hours": 720},
+    "spike_rule": {
+        "method": "trailing_mean_sd",
+        "window_hours": 672,
+        "k_sd": 1.5,
+        "min_observations": 168,
+        "absolute_eur_mwh": 150,
+    },
+    "spike_split": {"validation_start": "2017-07-25", "test_start": "2017-09-25", "gap_hours": 720},
     # in-process: a tiny sample trains faster than worker processes start (the template
     # warehouse below trains with two, as a default build does)
-    "ml_training": {"trials": 2, "bootstrap_samples": 20, "max_rounds": 200,
-                    "early_stopping_rounds": 20, "workers": 1},
+    "ml_training": {
+        "trials": 2,
+        "bootstrap_samples": 20,
+        "max_rounds": 200,
+        "early_stopping_rounds": 20,
+        "workers": 1,
+    },
 }
 # every model, test and view of the ML and monitoring layers, with their ancestors
 ML_MODELS = ["+tag:ml", "+tag:monitoring"]
 
 
 def ml_build(warehouse, raw_dir, work_dir, **extra):
-    return run_dbt(["build", "--select", *ML_MODELS, "--exclude", "test_type:unit"],
-                   warehouse=warehouse, raw_dir=raw_dir, work_dir=work_dir,
-                   extra_vars={**ML_VARS, **extra})
+    return run_dbt(
+        ["build", "--select", *ML_MODELS, "--exclude", "test_type:unit"],
+        warehouse=warehouse,
+        raw_dir=raw_dir,
+        work_dir=work_dir,
+        extra_vars={**ML_VARS, **extra},
+    )
 
 
 # every column of every row: a table is unchanged only if this is
@@ -177,8 +213,9 @@ def ml_raw_dir(tmp_path_factory):
 def ml_template(tmp_path_factory, ml_raw_dir):
     work_dir = tmp_path_factory.mktemp("ml_template")
     warehouse = work_dir / "open_power.duckdb"
-    run = ml_build(warehouse, ml_raw_dir, work_dir,
-                   ml_training={**ML_VARS["ml_training"], "workers": 2})
+    run = ml_build(
+        warehouse, ml_raw_dir, work_dir, ml_training={**ML_VARS["ml_training"], "workers": 2}
+    )
     assert run.success, run.failure_text()
     return warehouse
 
@@ -193,8 +230,16 @@ def ml_warehouse(ml_template, tmp_path):
 # ---------------------------------------------------------------- headless Chromium
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -214,13 +259,14 @@ class Visit:
         self.page = browser.new_page(viewport={"width": 1400, "height": 900})
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("response", lambda r: self.errors.append(f"{r.status}: {r.url}")
-                     if r.status >= 400 else None)
+        self.page.on(
+            "response",
+            lambda r: self.errors.append(f"{r.status}: {r.url}") if r.status >= 400 else None,
+        )
         self.page.goto(url)
         self.page.wait_for_load_state("networkidle")
         self.page.wait_for_timeout(500)
@@ -230,4 +276,5 @@ class Visit:
     def assert_clean(self) -> None:
         assert self.errors == [], self.requests
         assert all(u.startswith(("file://", "data:", "about:")) for u in self.requests), [
-            u for u in self.requests if not u.startswith(("file://", "data:", "about:"))]
+            u for u in self.requests if not u.startswith(("file://", "data:", "about:"))
+        ]

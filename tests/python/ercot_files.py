@@ -46,8 +46,7 @@ def intervals(day: date, minutes: int) -> Iterator[Interval]:
     """The local intervals of a delivery day, from UTC instants (never inventing one)."""
     start = datetime(day.year, day.month, day.day, tzinfo=CENTRAL).astimezone(UTC)
     following = day + timedelta(days=1)
-    end = datetime(following.year, following.month, following.day,
-                   tzinfo=CENTRAL).astimezone(UTC)
+    end = datetime(following.year, following.month, following.day, tzinfo=CENTRAL).astimezone(UTC)
     t = start
     while t < end:
         local = t.astimezone(CENTRAL)
@@ -72,42 +71,126 @@ def write_reports(raw_dir: Path, days=DAYS, points=POINTS) -> None:
     for day in days:
         stamp = day.strftime("%Y%m%d")
         hours = list(intervals(day, 60))
-        _write(raw_dir / "ercot" / "dam_spp" / f"DAM_SPP_{stamp}.csv",
-               ["Delivery Date", "Hour Ending", "Repeated Hour Flag", "Settlement Point",
-                "Settlement Point Price"],
-               [[h.date_text, f"{h.hour_ending:02d}:00", h.flag, p, code(h.utc, i)]
-                for h in hours for i, p in enumerate(points)])
-        _write(raw_dir / "ercot" / "rtm_spp" / f"RTM_SPP_{stamp}.csv",
-               ["Delivery Date", "Delivery Hour", "Delivery Interval", "Repeated Hour Flag",
-                "Settlement Point Name", "Settlement Point Type", "Settlement Point Price"],
-               [[q.date_text, q.hour_ending, q.local.minute // 15 + 1, q.flag, p,
-                 POINT_TYPES.get(p, "RN"), code(q.utc, i)]
-                for q in intervals(day, 15) for i, p in enumerate(points)])
-        _write(raw_dir / "ercot" / "sced_lmp" / f"SCED_LMP_{stamp}.csv",
-               ["SCED Timestamp", "Repeated Hour Flag", "Settlement Point", "LMP"],
-               [[(f.local + timedelta(seconds=17)).strftime("%m/%d/%Y %H:%M:%S"), f.flag, p,
-                 code(f.utc, i)]
-                for f in intervals(day, 5) for i, p in enumerate(points)])
+        _write(
+            raw_dir / "ercot" / "dam_spp" / f"DAM_SPP_{stamp}.csv",
+            [
+                "Delivery Date",
+                "Hour Ending",
+                "Repeated Hour Flag",
+                "Settlement Point",
+                "Settlement Point Price",
+            ],
+            [
+                [h.date_text, f"{h.hour_ending:02d}:00", h.flag, p, code(h.utc, i)]
+                for h in hours
+                for i, p in enumerate(points)
+            ],
+        )
+        _write(
+            raw_dir / "ercot" / "rtm_spp" / f"RTM_SPP_{stamp}.csv",
+            [
+                "Delivery Date",
+                "Delivery Hour",
+                "Delivery Interval",
+                "Repeated Hour Flag",
+                "Settlement Point Name",
+                "Settlement Point Type",
+                "Settlement Point Price",
+            ],
+            [
+                [
+                    q.date_text,
+                    q.hour_ending,
+                    q.local.minute // 15 + 1,
+                    q.flag,
+                    p,
+                    POINT_TYPES.get(p, "RN"),
+                    code(q.utc, i),
+                ]
+                for q in intervals(day, 15)
+                for i, p in enumerate(points)
+            ],
+        )
+        _write(
+            raw_dir / "ercot" / "sced_lmp" / f"SCED_LMP_{stamp}.csv",
+            ["SCED Timestamp", "Repeated Hour Flag", "Settlement Point", "LMP"],
+            [
+                [
+                    (f.local + timedelta(seconds=17)).strftime("%m/%d/%Y %H:%M:%S"),
+                    f.flag,
+                    p,
+                    code(f.utc, i),
+                ]
+                for f in intervals(day, 5)
+                for i, p in enumerate(points)
+            ],
+        )
         zones = ["COAST", "EAST", "FAR_WEST", "NORTH", "NORTH_C", "SOUTHERN", "SOUTH_C", "WEST"]
-        _write(raw_dir / "ercot" / "load" / f"LOAD_WZ_{stamp}.csv",
-               ["OperDay", "HourEnding", *zones, "TOTAL", "DSTFlag"],
-               [[h.date_text, f"{h.hour_ending:02d}:00", *[code(h.utc, z) for z in range(8)],
-                 round(sum(code(h.utc, z) for z in range(8)), 1), h.flag] for h in hours])
-        _write(raw_dir / "ercot" / "wind" / f"WIND_{stamp}.csv",
-               ["DELIVERY_DATE", "HOUR_ENDING", "ACTUAL_SYSTEM_WIDE", "STWPF_SYSTEM_WIDE",
-                "ACTUAL_WEST", "STWPF_WEST", "DSTFlag"],
-               [[h.date_text, h.hour_ending, code(h.utc), code(h.utc, 1), code(h.utc, 2),
-                 "", h.flag] for h in hours])
-        _write(raw_dir / "ercot" / "solar" / f"SOLAR_{stamp}.csv",
-               ["DELIVERY_DATE", "HOUR_ENDING", "ACTUAL_SYSTEM_WIDE", "STPPF_SYSTEM_WIDE",
-                "DSTFlag"],
-               [[h.date_text, h.hour_ending, code(h.utc), code(h.utc, 1), h.flag]
-                for h in hours])
-        _write(raw_dir / "ercot" / "dam_as" / f"DAM_AS_{stamp}.csv",
-               ["Delivery Date", "Hour Ending", "Repeated Hour Flag", "REGDN", "REGUP", "RRS",
-                "NSPIN", "ECRS"],
-               [[h.date_text, f"{h.hour_ending:02d}:00", h.flag,
-                 *[code(h.utc, s) for s in range(5)]] for h in hours])
+        _write(
+            raw_dir / "ercot" / "load" / f"LOAD_WZ_{stamp}.csv",
+            ["OperDay", "HourEnding", *zones, "TOTAL", "DSTFlag"],
+            [
+                [
+                    h.date_text,
+                    f"{h.hour_ending:02d}:00",
+                    *[code(h.utc, z) for z in range(8)],
+                    round(sum(code(h.utc, z) for z in range(8)), 1),
+                    h.flag,
+                ]
+                for h in hours
+            ],
+        )
+        _write(
+            raw_dir / "ercot" / "wind" / f"WIND_{stamp}.csv",
+            [
+                "DELIVERY_DATE",
+                "HOUR_ENDING",
+                "ACTUAL_SYSTEM_WIDE",
+                "STWPF_SYSTEM_WIDE",
+                "ACTUAL_WEST",
+                "STWPF_WEST",
+                "DSTFlag",
+            ],
+            [
+                [
+                    h.date_text,
+                    h.hour_ending,
+                    code(h.utc),
+                    code(h.utc, 1),
+                    code(h.utc, 2),
+                    "",
+                    h.flag,
+                ]
+                for h in hours
+            ],
+        )
+        _write(
+            raw_dir / "ercot" / "solar" / f"SOLAR_{stamp}.csv",
+            ["DELIVERY_DATE", "HOUR_ENDING", "ACTUAL_SYSTEM_WIDE", "STPPF_SYSTEM_WIDE", "DSTFlag"],
+            [[h.date_text, h.hour_ending, code(h.utc), code(h.utc, 1), h.flag] for h in hours],
+        )
+        _write(
+            raw_dir / "ercot" / "dam_as" / f"DAM_AS_{stamp}.csv",
+            [
+                "Delivery Date",
+                "Hour Ending",
+                "Repeated Hour Flag",
+                "REGDN",
+                "REGUP",
+                "RRS",
+                "NSPIN",
+                "ECRS",
+            ],
+            [
+                [
+                    h.date_text,
+                    f"{h.hour_ending:02d}:00",
+                    h.flag,
+                    *[code(h.utc, s) for s in range(5)],
+                ]
+                for h in hours
+            ],
+        )
 
 
 def edit_line(path: Path, line: int, column: str, value: str) -> None:

@@ -30,10 +30,20 @@ SERIES = {
 }
 
 REFERENCE_COLUMNS = [
-    "forecast_origin_ts_utc", "price_lag_24h", "price_lag_168h", "load_forecast_mw",
-    "price_eur_mwh_mean_24h", "price_eur_mwh_std_168h", "load_actual_mw_mean_24h",
-    "load_actual_mw_max_168h", "residual_load_mw_last", "hour_of_day", "day_of_week",
-    "is_public_holiday", "spike_threshold_eur_mwh", "is_spike",
+    "forecast_origin_ts_utc",
+    "price_lag_24h",
+    "price_lag_168h",
+    "load_forecast_mw",
+    "price_eur_mwh_mean_24h",
+    "price_eur_mwh_std_168h",
+    "load_actual_mw_mean_24h",
+    "load_actual_mw_max_168h",
+    "residual_load_mw_last",
+    "hour_of_day",
+    "day_of_week",
+    "is_public_holiday",
+    "spike_threshold_eur_mwh",
+    "is_spike",
 ]
 
 
@@ -51,8 +61,9 @@ class Availability:
 def read_zone_series(time_series_csv: Path, zone: str) -> pd.DataFrame:
     """The zone's raw series on a complete hourly UTC grid (first to last published value)."""
     header = pd.read_csv(time_series_csv, nrows=0).columns
-    columns = {name: f"{zone}_{suffix}" for name, suffix in SERIES.items()
-               if f"{zone}_{suffix}" in header}
+    columns = {
+        name: f"{zone}_{suffix}" for name, suffix in SERIES.items() if f"{zone}_{suffix}" in header
+    }
     raw = pd.read_csv(time_series_csv, usecols=["utc_timestamp", *columns.values()])
     raw.index = pd.DatetimeIndex(pd.to_datetime(raw.pop("utc_timestamp"), utc=True))
     raw = raw.rename(columns={v: k for k, v in columns.items()}).astype(float)
@@ -72,9 +83,13 @@ def gate_closure_utc(local_dates: pd.Series, tz: str, gate: str) -> pd.Series:
     return naive.dt.tz_localize(tz).dt.tz_convert("UTC")
 
 
-def reference_features(time_series_csv: Path, zone: str, tz: str,
-                       holidays: set[pd.Timestamp] | None,
-                       rules: Availability = Availability()) -> pd.DataFrame:
+def reference_features(
+    time_series_csv: Path,
+    zone: str,
+    tz: str,
+    holidays: set[pd.Timestamp] | None,
+    rules: Availability = Availability(),
+) -> pd.DataFrame:
     """One row per target hour of the zone's grid with the REFERENCE_COLUMNS."""
     frame = read_zone_series(time_series_csv, zone)
     hours = frame.index
@@ -95,8 +110,9 @@ def reference_features(time_series_csv: Path, zone: str, tz: str,
         published = pd.Series(price_available, index=hours).reindex(lagged).to_numpy()
         out[f"price_lag_{lag}h"] = np.where(published <= origin, value, np.nan)
 
-    out["load_forecast_mw"] = np.where(forecast_available <= origin,
-                                       frame["load_forecast"].to_numpy(), np.nan)
+    out["load_forecast_mw"] = np.where(
+        forecast_available <= origin, frame["load_forecast"].to_numpy(), np.nan
+    )
 
     # origin-anchored windows: time-based rolling, read at the last public hour
     price = frame["price"]
@@ -115,9 +131,11 @@ def reference_features(time_series_csv: Path, zone: str, tz: str,
     out["price_eur_mwh_mean_24h"] = at_price_anchor(price_mean_24)
     out["price_eur_mwh_std_168h"] = at_price_anchor(price_std_168)
     rule_count = price.rolling(f"{rules.spike_window_hours}h", min_periods=1).count()
-    threshold = np.where(at_price_anchor(rule_count) >= rules.spike_min_observations,
-                         at_price_anchor(rule_mean) + rules.spike_k_sd * at_price_anchor(rule_std),
-                         np.nan)
+    threshold = np.where(
+        at_price_anchor(rule_count) >= rules.spike_min_observations,
+        at_price_anchor(rule_mean) + rules.spike_k_sd * at_price_anchor(rule_std),
+        np.nan,
+    )
 
     # actuals: known at the end of their hour plus the delay
     actual_available = (hours + pd.Timedelta(hours=1 + rules.actuals_delay_hours)).to_numpy()
@@ -134,21 +152,24 @@ def reference_features(time_series_csv: Path, zone: str, tz: str,
         # a series the zone never publishes counts as none; a gap in one it does stays NaN
         return frame[name] if name in frame.attrs["published"] else 0.0
 
-    residual = load - generation("solar") - generation("wind_onshore") - generation(
-        "wind_offshore")
+    residual = load - generation("solar") - generation("wind_onshore") - generation("wind_offshore")
     out["load_actual_mw_mean_24h"] = at_actual_anchor(load.rolling("24h", min_periods=1).mean())
     out["load_actual_mw_max_168h"] = at_actual_anchor(load.rolling("168h", min_periods=1).max())
     out["residual_load_mw_last"] = at_actual_anchor(residual)
 
     out["hour_of_day"] = local.hour
     out["day_of_week"] = local.day_of_week + 1
-    out["is_public_holiday"] = (local_date.isin(holidays).to_numpy() if holidays is not None
-                                else pd.array([None] * len(hours), dtype="boolean"))
+    out["is_public_holiday"] = (
+        local_date.isin(holidays).to_numpy()
+        if holidays is not None
+        else pd.array([None] * len(hours), dtype="boolean")
+    )
     out["spike_threshold_eur_mwh"] = threshold
     target_price = price.to_numpy()
     out["is_spike"] = pd.array(
         np.where(np.isnan(target_price) | np.isnan(threshold), None, target_price > threshold),
-        dtype="boolean")
+        dtype="boolean",
+    )
     out.index = hours.tz_localize(None)
     out.index.name = "target_ts_utc"
     out.insert(0, "zone", zone)

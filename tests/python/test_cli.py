@@ -10,8 +10,14 @@ from conftest import PROJECT_DIR
 
 
 def cli(*args, cwd=PROJECT_DIR):
-    return subprocess.run([sys.executable, "-m", "python_ml", *args], capture_output=True,
-                          text=True, timeout=300, check=False, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "python_ml", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=cwd,
+    )
 
 
 def test_generate_writes_the_sample_and_keeps_it_when_asked(tmp_path):
@@ -27,8 +33,7 @@ def test_generate_writes_the_sample_and_keeps_it_when_asked(tmp_path):
     assert "kept" in kept.stdout
     assert time_series.read_bytes() == content
 
-    appended = cli("generate", "opsd", "--raw-dir", str(raw_dir), "--append-hours", "5",
-                   "--quiet")
+    appended = cli("generate", "opsd", "--raw-dir", str(raw_dir), "--append-hours", "5", "--quiet")
     assert appended.returncode == 0, appended.stderr
     assert "appended 5 hours" in appended.stdout
 
@@ -36,16 +41,25 @@ def test_generate_writes_the_sample_and_keeps_it_when_asked(tmp_path):
 def test_drift_needs_a_start(tmp_path):
     result = cli("generate", "opsd", "--raw-dir", str(tmp_path), "--drift-kind", "load")
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: --drift-kind needs --drift-start (a date such as " \
-                                    "2019-06-01)"
+    assert (
+        result.stderr.strip() == "error: --drift-kind needs --drift-start (a date such as "
+        "2019-06-01)"
+    )
 
 
 def test_download_offline_fails_with_one_line(tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = cli("download", "opsd", "--raw-dir", str(tmp_path), "--quiet",
-                 "--base-url", f"http://127.0.0.1:{port}")
+    result = cli(
+        "download",
+        "opsd",
+        "--raw-dir",
+        str(tmp_path),
+        "--quiet",
+        "--base-url",
+        f"http://127.0.0.1:{port}",
+    )
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines[-1].startswith("error: cannot reach"), result.stderr

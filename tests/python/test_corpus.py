@@ -22,34 +22,73 @@ TIME_SERIES = "time_series_60min_singleindex.csv"
 
 # case -> (failing node, column named in the message, rule, further text of the message)
 FAILING = {
-    "missing_column": ("stg_opsd__time_series", "utc_timestamp", "required_columns",
-                       "required column is missing"),
-    "renamed_column": ("stg_opsd__time_series", "cet_cest_timestamp", "required_columns",
-                       "the header has utc_timestamp, cet_cest_time,"),
-    "text_in_numeric": ("stg_opsd__time_series", "DE_LU_price_day_ahead", "numeric_value",
-                        "line 40: "),
-    "duplicate_hour": ("stg_opsd__time_series", "utc_timestamp", "unique_utc_timestamp",
-                       "line 31: '2017-10-28T02:00:00Z' repeats the previous line's hour"),
-    "dst_repeated_local_hour": ("stg_opsd__time_series", "cet_cest_timestamp",
-                                "local_timestamp_matches_utc",
-                                "line 53: '2017-10-29T02:00:00+0200' is not the same "
-                                "instant as 2017-10-29T01:00:00Z"),
+    "missing_column": (
+        "stg_opsd__time_series",
+        "utc_timestamp",
+        "required_columns",
+        "required column is missing",
+    ),
+    "renamed_column": (
+        "stg_opsd__time_series",
+        "cet_cest_timestamp",
+        "required_columns",
+        "the header has utc_timestamp, cet_cest_time,",
+    ),
+    "text_in_numeric": (
+        "stg_opsd__time_series",
+        "DE_LU_price_day_ahead",
+        "numeric_value",
+        "line 40: ",
+    ),
+    "duplicate_hour": (
+        "stg_opsd__time_series",
+        "utc_timestamp",
+        "unique_utc_timestamp",
+        "line 31: '2017-10-28T02:00:00Z' repeats the previous line's hour",
+    ),
+    "dst_repeated_local_hour": (
+        "stg_opsd__time_series",
+        "cet_cest_timestamp",
+        "local_timestamp_matches_utc",
+        "line 53: '2017-10-29T02:00:00+0200' is not the same instant as 2017-10-29T01:00:00Z",
+    ),
     "empty_file": ("stg_opsd__time_series", None, "non_empty_file", "the file is empty"),
-    "header_only": ("stg_opsd__time_series", None, "data_rows_present",
-                    "a header but no data rows"),
-    "truncated_last_line": ("stg_opsd__time_series", "DE_LU_price_day_ahead", "row_shape",
-                            "line 98: the line has 4 fields, the header 19"),
-    "semicolon_delimiter": ("stg_opsd__time_series", "utc_timestamp", "required_columns",
-                            "the file looks semicolon-delimited"),
-    "wrong_timestamp_format": ("stg_opsd__time_series", "utc_timestamp",
-                               "utc_timestamp_format",
-                               "line 10: '26/10/2019 07:00' is not a UTC timestamp"),
-    "negative_load": ("expectations_passed_dq_stg_opsd__time_series_",
-                      '"source_column": "FR_load_actual_entsoe_transparency"',
-                      "expectation_suite", '"source_line": 50'),
-    "price_1e9": ("expectations_passed_dq_stg_opsd__time_series_",
-                  '"source_column": "DE_LU_price_day_ahead"', "expectation_suite",
-                  "e.g. [1000000000.0]"),
+    "header_only": (
+        "stg_opsd__time_series",
+        None,
+        "data_rows_present",
+        "a header but no data rows",
+    ),
+    "truncated_last_line": (
+        "stg_opsd__time_series",
+        "DE_LU_price_day_ahead",
+        "row_shape",
+        "line 98: the line has 4 fields, the header 19",
+    ),
+    "semicolon_delimiter": (
+        "stg_opsd__time_series",
+        "utc_timestamp",
+        "required_columns",
+        "the file looks semicolon-delimited",
+    ),
+    "wrong_timestamp_format": (
+        "stg_opsd__time_series",
+        "utc_timestamp",
+        "utc_timestamp_format",
+        "line 10: '26/10/2019 07:00' is not a UTC timestamp",
+    ),
+    "negative_load": (
+        "expectations_passed_dq_stg_opsd__time_series_",
+        '"source_column": "FR_load_actual_entsoe_transparency"',
+        "expectation_suite",
+        '"source_line": 50',
+    ),
+    "price_1e9": (
+        "expectations_passed_dq_stg_opsd__time_series_",
+        '"source_column": "DE_LU_price_day_ahead"',
+        "expectation_suite",
+        "e.g. [1000000000.0]",
+    ),
 }
 # Quirks real OPSD files have. On a warehouse built from the file alone they show as missing
 # flags, and the hourly suite records them (within its tolerance): case -> (zone, flag,
@@ -62,8 +101,14 @@ FLAGGED = {
 # Delivered onto the warehouse the model was trained on, these pass and change no model or
 # prediction (hours an earlier delivery held keep their values: a file missing them is not
 # a retraction).
-HARMLESS = ("gap_of_a_day", "utf8_bom", "zone_mid_file", "gap_of_three_hours", "empty_cells",
-            "clean")
+HARMLESS = (
+    "gap_of_a_day",
+    "utf8_bom",
+    "zone_mid_file",
+    "gap_of_three_hours",
+    "empty_cells",
+    "clean",
+)
 
 
 def test_the_corpus_has_every_case():
@@ -78,20 +123,25 @@ def land(case: str, tmp_path: Path, ml_raw_dir: Path) -> Path:
     raw_dir = tmp_path / "raw"
     (raw_dir / "opsd").mkdir(parents=True)
     shutil.copyfile(CORPUS / case / TIME_SERIES, raw_dir / "opsd" / TIME_SERIES)
-    shutil.copyfile(ml_raw_dir / "opsd" / "weather_data.csv",
-                    raw_dir / "opsd" / "weather_data.csv")
+    shutil.copyfile(ml_raw_dir / "opsd" / "weather_data.csv", raw_dir / "opsd" / "weather_data.csv")
     return raw_dir
 
 
 @pytest.mark.parametrize("case", sorted(FAILING))
 def test_a_broken_file_stops_the_build_and_touches_no_model_or_prediction(
-        case, ml_warehouse, ml_raw_dir, tmp_path):
+    case, ml_warehouse, ml_raw_dir, tmp_path
+):
     node, column, rule, text = FAILING[case]
     raw_dir = land(case, tmp_path, ml_raw_dir)
     before = hashes(ml_warehouse)
 
-    run = run_dbt(["build", "--exclude", "test_type:unit", "tag:ercot"], warehouse=ml_warehouse,
-                  raw_dir=raw_dir, work_dir=tmp_path, extra_vars={**ML_VARS, "retrain": True})
+    run = run_dbt(
+        ["build", "--exclude", "test_type:unit", "tag:ercot"],
+        warehouse=ml_warehouse,
+        raw_dir=raw_dir,
+        work_dir=tmp_path,
+        extra_vars={**ML_VARS, "retrain": True},
+    )
 
     assert not run.success
     message = run.messages[node]
@@ -107,11 +157,16 @@ def test_a_broken_file_stops_the_build_and_touches_no_model_or_prediction(
 
 @pytest.mark.parametrize("case", HARMLESS)
 def test_a_quirk_delivered_onto_the_warehouse_passes_and_changes_no_model(
-        case, ml_warehouse, ml_raw_dir, tmp_path):
+    case, ml_warehouse, ml_raw_dir, tmp_path
+):
     before = hashes(ml_warehouse)
-    run = run_dbt(["build", "--exclude", "test_type:unit", "tag:ercot"], warehouse=ml_warehouse,
-                  raw_dir=land(case, tmp_path, ml_raw_dir), work_dir=tmp_path,
-                  extra_vars={**ML_VARS, "retrain": False})
+    run = run_dbt(
+        ["build", "--exclude", "test_type:unit", "tag:ercot"],
+        warehouse=ml_warehouse,
+        raw_dir=land(case, tmp_path, ml_raw_dir),
+        work_dir=tmp_path,
+        extra_vars={**ML_VARS, "retrain": False},
+    )
     assert run.success, run.failure_text()
     assert hashes(ml_warehouse) == before
 
@@ -120,26 +175,34 @@ def test_a_quirk_delivered_onto_the_warehouse_passes_and_changes_no_model(
 def test_a_quirk_is_flagged_and_recorded_not_fatal(case, ml_raw_dir, tmp_path):
     zone, flag, hours = FLAGGED[case]
     warehouse = tmp_path / "open_power.duckdb"
-    run = run_dbt(["build", "--select", "+dq_int_opsd__zone_hours", "--exclude",
-                   "test_type:unit"], warehouse=warehouse,
-                  raw_dir=land(case, tmp_path, ml_raw_dir), work_dir=tmp_path)
+    run = run_dbt(
+        ["build", "--select", "+dq_int_opsd__zone_hours", "--exclude", "test_type:unit"],
+        warehouse=warehouse,
+        raw_dir=land(case, tmp_path, ml_raw_dir),
+        work_dir=tmp_path,
+    )
     assert run.success, run.failure_text()
     clean = tmp_path / "clean.duckdb"
-    run = run_dbt(["build", "--select", "+int_opsd__zone_hours", "--exclude",
-                   "test_type:unit"], warehouse=clean,
-                  raw_dir=land("clean", tmp_path / "c", ml_raw_dir), work_dir=tmp_path / "c")
+    run = run_dbt(
+        ["build", "--select", "+int_opsd__zone_hours", "--exclude", "test_type:unit"],
+        warehouse=clean,
+        raw_dir=land("clean", tmp_path / "c", ml_raw_dir),
+        work_dir=tmp_path / "c",
+    )
     assert run.success, run.failure_text()
-    count = (f"select count(*) filter (where {flag}) from int_opsd__zone_hours "
-             f"where zone = '{zone}'")
+    count = f"select count(*) filter (where {flag}) from int_opsd__zone_hours where zone = '{zone}'"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         flags = con.sql(count).fetchall()[0][0]
-        recorded = con.sql("select coalesce(sum(unexpected_count), 0) from "
-                           f"dq_int_opsd__zone_hours where column_name = '{flag}'"
-                           ).fetchall()[0][0]
-        everywhere = con.sql(f"select count(*) filter (where {flag}) "
-                             "from int_opsd__zone_hours").fetchall()[0][0]
-        starts = dict(con.sql("select zone, min(ts_utc) from int_opsd__zone_hours "
-                              "group by zone").fetchall())
+        recorded = con.sql(
+            "select coalesce(sum(unexpected_count), 0) from "
+            f"dq_int_opsd__zone_hours where column_name = '{flag}'"
+        ).fetchall()[0][0]
+        everywhere = con.sql(
+            f"select count(*) filter (where {flag}) from int_opsd__zone_hours"
+        ).fetchall()[0][0]
+        starts = dict(
+            con.sql("select zone, min(ts_utc) from int_opsd__zone_hours group by zone").fetchall()
+        )
     with duckdb.connect(str(clean), read_only=True) as con:
         baseline = con.sql(count).fetchall()[0][0]
     assert flags - baseline == hours

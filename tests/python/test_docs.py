@@ -14,10 +14,14 @@ import pytest
 from conftest import CHROMIUM, PROJECT_DIR, Visit
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine "
-                       "(apt-get install chromium; .ci/run installs it)"),
-    pytest.mark.skipif(shutil.which("npm") is None, reason="no npm to fetch the Data Docs' "
-                       "assets (apt-get install npm; .ci/run installs it)"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no chromium on this machine (apt-get install chromium; .ci/run installs it)",
+    ),
+    pytest.mark.skipif(
+        shutil.which("npm") is None,
+        reason="no npm to fetch the Data Docs' assets (apt-get install npm; .ci/run installs it)",
+    ),
 ]
 
 
@@ -31,9 +35,13 @@ def site(tmp_path_factory, template_warehouse, sample_raw_dir):
     previous = os.environ.get("OPEN_POWER_DUCKDB")
     os.environ["OPEN_POWER_DUCKDB"] = str(warehouse)
     try:
-        index = docs.build_site(warehouse, work / "site", PROJECT_DIR,
-                                docs.dbt_var_defaults(PROJECT_DIR),
-                                {"raw_dir": str(sample_raw_dir)})
+        index = docs.build_site(
+            warehouse,
+            work / "site",
+            PROJECT_DIR,
+            docs.dbt_var_defaults(PROJECT_DIR),
+            {"raw_dir": str(sample_raw_dir)},
+        )
     finally:
         if previous is None:
             os.environ.pop("OPEN_POWER_DUCKDB", None)
@@ -59,8 +67,11 @@ def test_data_docs_render_their_tables_offline(site, browser, tmp_path):
         page = Visit(browser, (site / "gx" / "expectations" / f"{suite}.html").as_uri())
         page.assert_clean()
         assert page.page.locator("table").count() >= 1
-        assert page.page.get_by_text("expect_column_values_to_be_between").count() + \
-            page.page.locator("table tbody tr").count() > 0
+        assert (
+            page.page.get_by_text("expect_column_values_to_be_between").count()
+            + page.page.locator("table tbody tr").count()
+            > 0
+        )
     validations = sorted((site / "gx" / "validations").rglob("*.html"))
     assert len(validations) == 3
     page = Visit(browser, validations[0].as_uri())
@@ -69,15 +80,19 @@ def test_data_docs_render_their_tables_offline(site, browser, tmp_path):
 
 
 def test_dbt_docs_show_the_lineage_graph_with_nodes(site, browser, tmp_path):
-    url = (site / "dbt" / "index.html").as_uri() + \
-        "#!/model/model.open_power_ml.fct_spike_features"
+    url = (site / "dbt" / "index.html").as_uri() + "#!/model/model.open_power_ml.fct_spike_features"
     visit = Visit(browser, url, tmp_path / "dbt.png")
     visit.assert_clean()
     nodes = visit.page.evaluate("""() => {
         const graph = angular.element(document.body).injector().get('graph').graph;
         return graph.elements.filter(e => !(e.data && e.data.source))
                              .map(e => e.data.label || e.data.id); }""")
-    assert {"fct_spike_features", "int_spike__origin_features", "stg_opsd__time_series",
-            "ml_training_runs", "ml_price_predictions"} <= set(nodes)
+    assert {
+        "fct_spike_features",
+        "int_spike__origin_features",
+        "stg_opsd__time_series",
+        "ml_training_runs",
+        "ml_price_predictions",
+    } <= set(nodes)
     # the model page renders its documented columns
     assert visit.page.get_by_text("price_lag_24h_z", exact=True).first.is_visible()

@@ -38,8 +38,7 @@ def default_values(day: dt.date, hour: int) -> list[float]:
     return [30 + hour + 0.25, 1000 + hour, 1100 + hour, 0, solar, 500 + hour]
 
 
-def extract_rows(first: str, days: int, values=default_values, offshore: bool = False
-                 ) -> list[str]:
+def extract_rows(first: str, days: int, values=default_values, offshore: bool = False) -> list[str]:
     """24 local rows a day like the extracts: the spring day's 02:00 repeats 01:00, the autumn
     day has a single 02:00 row."""
     rows = []
@@ -81,7 +80,7 @@ def test_spring_day_drops_the_forward_filled_hour(tmp_path):
 
     frame = read_entsoe_zone(path)
 
-    day = frame.loc[utc("2016-03-26 23:00"):utc("2016-03-27 21:00")]
+    day = frame.loc[utc("2016-03-26 23:00") : utc("2016-03-27 21:00")]
     assert len(day) == 23 and day.notna().all().all()
     assert len(frame) == 24 + 23 + 24
     assert frame.index.is_monotonic_increasing and not frame.index.has_duplicates
@@ -91,8 +90,12 @@ def test_spring_day_drops_the_forward_filled_hour(tmp_path):
     assert frame.attrs["entsoe"]["spring_rows_dropped"] == 1
     assert frame.attrs["entsoe"]["spring_rows_not_repeats"] == 0
     assert list(frame.columns) == [
-        "load_actual_entsoe_transparency", "load_forecast_entsoe_transparency",
-        "price_day_ahead", "solar_generation_actual", "wind_onshore_generation_actual"]
+        "load_actual_entsoe_transparency",
+        "load_forecast_entsoe_transparency",
+        "price_day_ahead",
+        "solar_generation_actual",
+        "wind_onshore_generation_actual",
+    ]
 
 
 def test_autumn_day_lands_the_averaged_hour_once_and_leaves_the_second_blank(tmp_path):
@@ -100,7 +103,7 @@ def test_autumn_day_lands_the_averaged_hour_once_and_leaves_the_second_blank(tmp
 
     frame = read_entsoe_zone(path)
 
-    day = frame.loc[utc("2016-10-29 22:00"):utc("2016-10-30 22:00")]
+    day = frame.loc[utc("2016-10-29 22:00") : utc("2016-10-30 22:00")]
     assert len(day) == 25
     assert day.notna().all(axis=1).sum() == 24
     # local 02:00 (averaged) -> its first UTC hour 00:00Z (CEST); 01:00Z (CET) blank
@@ -135,14 +138,23 @@ def test_zero_rules_blank_filled_gaps_and_keep_genuine_zeros(tmp_path):
     assert hour["load_forecast_entsoe_transparency"] == 1003
     assert hour["price_day_ahead"] == 33.25
     row = frame.loc[utc("2017-01-10 03:00")]  # local 04:00: all zeros
-    assert row[["price_day_ahead", "load_actual_entsoe_transparency",
-                "load_forecast_entsoe_transparency"]].isna().all()
+    assert (
+        row[
+            [
+                "price_day_ahead",
+                "load_actual_entsoe_transparency",
+                "load_forecast_entsoe_transparency",
+            ]
+        ]
+        .isna()
+        .all()
+    )
     assert frame.at[utc("2017-01-10 04:00"), "price_day_ahead"] == 0.0
-    night = frame.loc[utc("2017-01-09 23:00"):utc("2017-01-10 05:00"), "solar_generation_actual"]
+    night = frame.loc[utc("2017-01-09 23:00") : utc("2017-01-10 05:00"), "solar_generation_actual"]
     assert (night == 0).all()
     wind = frame["wind_onshore_generation_actual"]
-    assert wind.loc[utc("2017-01-10 23:00"):].isna().all()  # local day 11
-    assert wind.loc[:utc("2017-01-10 22:00")].notna().all()
+    assert wind.loc[utc("2017-01-10 23:00") :].isna().all()  # local day 11
+    assert wind.loc[: utc("2017-01-10 22:00")].notna().all()
     blanked = frame.attrs["entsoe"]["blanked_cells"]
     assert blanked["load_zero_is_missing"]["load_actual_entsoe_transparency"] == 2
     assert blanked["load_zero_is_missing"]["load_forecast_entsoe_transparency"] == 1
@@ -155,30 +167,39 @@ def test_zero_rules_blank_filled_gaps_and_keep_genuine_zeros(tmp_path):
 
 
 def test_wrong_header_names_file_and_rule(tmp_path):
-    path = write_extract(tmp_path / "NL.csv", extract_rows("2017-01-10", 1),
-                         header=",Price,Load_DA,Load_AC,Gen_SC,Sol_DA,Won_DA")
+    path = write_extract(
+        tmp_path / "NL.csv",
+        extract_rows("2017-01-10", 1),
+        header=",Price,Load_DA,Load_AC,Gen_SC,Sol_DA,Won_DA",
+    )
     with pytest.raises(ValueError, match=r"NL\.csv, line 1: header .*\[rule: header\]"):
         read_entsoe_zone(path)
 
 
 def test_bad_timestamp_names_the_line(tmp_path):
     rows = extract_rows("2017-01-10", 1)
-    rows[2] = "2017-01-10 02:00" + rows[2][len("1/10/2017 2:00"):]
+    rows[2] = "2017-01-10 02:00" + rows[2][len("1/10/2017 2:00") :]
     path = write_extract(tmp_path / "NL.csv.gz", rows)
-    with pytest.raises(ValueError, match=r"NL\.csv\.gz, line 4: timestamp '2017-01-10 02:00'"
-                                         r".*\[rule: timestamp_format\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"NL\.csv\.gz, line 4: timestamp '2017-01-10 02:00'"
+        r".*\[rule: timestamp_format\]",
+    ):
         read_entsoe_zone(path)
 
 
-@pytest.mark.parametrize(("line", "replacement", "rule"), [
-    (3, "1/10/2017 1:00,31,1001,n/a,0,0,501", r"column Load_AC: 'n/a'.*numeric_value"),
-    (3, "1/10/2017 1:00,inf,1001,1101,0,0,501", r"column Price_DA: 'inf'.*numeric_value"),
-    (3, "1/10/2017 0:00,31,1001,1101,0,0,501", "duplicate_local_time"),
-    (4, "1/9/2017 5:00,31,1001,1101,0,0,501", "increasing_local_time"),
-    (3, "1/10/2017 1:30,31,1001,1101,0,0,501", "hourly_grid"),
-    (3, "1/10/2017 1:00,31,1001,1101,0,0", "row_shape"),
-    (3, "13/10/2017 1:00,31,1001,1101,0,0,501", "timestamp_format"),
-])
+@pytest.mark.parametrize(
+    ("line", "replacement", "rule"),
+    [
+        (3, "1/10/2017 1:00,31,1001,n/a,0,0,501", r"column Load_AC: 'n/a'.*numeric_value"),
+        (3, "1/10/2017 1:00,inf,1001,1101,0,0,501", r"column Price_DA: 'inf'.*numeric_value"),
+        (3, "1/10/2017 0:00,31,1001,1101,0,0,501", "duplicate_local_time"),
+        (4, "1/9/2017 5:00,31,1001,1101,0,0,501", "increasing_local_time"),
+        (3, "1/10/2017 1:30,31,1001,1101,0,0,501", "hourly_grid"),
+        (3, "1/10/2017 1:00,31,1001,1101,0,0", "row_shape"),
+        (3, "13/10/2017 1:00,31,1001,1101,0,0,501", "timestamp_format"),
+    ],
+)
 def test_malformed_rows_name_line_and_rule(tmp_path, line, replacement, rule):
     rows = extract_rows("2017-01-10", 1)
     rows[line - 2] = replacement
@@ -207,25 +228,44 @@ def test_land_writes_opsd_files_outer_joined_with_provenance(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     de = write_extract(source / "DE.csv.gz", extract_rows("2016-03-26", 3))
-    write_extract(source / "NL.csv", extract_rows("2016-03-27", 3, offshore=True),
-                  header=HEADER_OFFSHORE)
+    write_extract(
+        source / "NL.csv", extract_rows("2016-03-27", 3, offshore=True), header=HEADER_OFFSHORE
+    )
     raw_dir = tmp_path / "raw"
 
     opsd_dir = land_entsoe_as_opsd(source, ["NL", "DE"], raw_dir)
 
     assert opsd_dir == raw_dir / "opsd"
-    assert sorted(p.name for p in opsd_dir.iterdir()) == [".entsoe_provenance.json", TS_FILE,
-                                                          WX_FILE]
+    assert sorted(p.name for p in opsd_dir.iterdir()) == [
+        ".entsoe_provenance.json",
+        TS_FILE,
+        WX_FILE,
+    ]
     ts = read_landed(opsd_dir / TS_FILE)
     assert list(ts.columns) == [
-        "utc_timestamp", "cet_cest_timestamp",
-        *(f"DE_LU_{v}" for v in ("load_actual_entsoe_transparency",
-                                 "load_forecast_entsoe_transparency", "price_day_ahead",
-                                 "solar_generation_actual", "wind_onshore_generation_actual")),
-        *(f"NL_{v}" for v in ("load_actual_entsoe_transparency",
-                              "load_forecast_entsoe_transparency", "price_day_ahead",
-                              "solar_generation_actual", "wind_offshore_generation_actual",
-                              "wind_onshore_generation_actual")),
+        "utc_timestamp",
+        "cet_cest_timestamp",
+        *(
+            f"DE_LU_{v}"
+            for v in (
+                "load_actual_entsoe_transparency",
+                "load_forecast_entsoe_transparency",
+                "price_day_ahead",
+                "solar_generation_actual",
+                "wind_onshore_generation_actual",
+            )
+        ),
+        *(
+            f"NL_{v}"
+            for v in (
+                "load_actual_entsoe_transparency",
+                "load_forecast_entsoe_transparency",
+                "price_day_ahead",
+                "solar_generation_actual",
+                "wind_offshore_generation_actual",
+                "wind_onshore_generation_actual",
+            )
+        ),
     ]
     # DE: 26th-28th, NL: 27th-29th (local) -> 24 + 23 + 24 + 24 UTC hours, no gap
     stamps = pd.to_datetime(ts["utc_timestamp"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
@@ -244,8 +284,10 @@ def test_land_writes_opsd_files_outer_joined_with_provenance(tmp_path):
 
     weather = read_landed(opsd_dir / WX_FILE)
     assert list(weather.columns) == ["utc_timestamp"] + [
-        f"{c}_{v}" for c in ("DE", "NL") for v in
-        ("temperature", "radiation_direct_horizontal", "radiation_diffuse_horizontal")]
+        f"{c}_{v}"
+        for c in ("DE", "NL")
+        for v in ("temperature", "radiation_direct_horizontal", "radiation_diffuse_horizontal")
+    ]
     assert (weather["utc_timestamp"] == ts["utc_timestamp"]).all()
     assert (weather.drop(columns="utc_timestamp") == "").all().all()
 
@@ -265,8 +307,10 @@ def test_landed_files_pass_the_staging_reads(tmp_path):
     source.mkdir()
     write_extract(source / "FR.csv", extract_rows("2016-10-29", 3))
     opsd_dir = land_entsoe_as_opsd(source, ["FR"], tmp_path / "raw")
-    read = ("read_csv('{}', header = true, all_varchar = true, delim = ',', quote = '\"', "
-            "escape = '\"', strict_mode = true, null_padding = false)")
+    read = (
+        "read_csv('{}', header = true, all_varchar = true, delim = ',', quote = '\"', "
+        "escape = '\"', strict_mode = true, null_padding = false)"
+    )
     with duckdb.connect() as con:
         bad = con.sql(f"""
             with lines as (
@@ -294,8 +338,9 @@ def test_land_start_end_are_inclusive_local_days(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     write_extract(source / "DE.csv", extract_rows("2016-03-26", 3))
-    opsd_dir = land_entsoe_as_opsd(source, ["DE"], tmp_path / "raw", start="2016-03-27",
-                                   end="2016-03-27")
+    opsd_dir = land_entsoe_as_opsd(
+        source, ["DE"], tmp_path / "raw", start="2016-03-27", end="2016-03-27"
+    )
     ts = read_landed(opsd_dir / TS_FILE)
     assert len(ts) == 23
     assert ts["cet_cest_timestamp"].iloc[0] == "2016-03-27T00:00:00+0100"
@@ -331,8 +376,9 @@ def test_failed_landing_leaves_earlier_files_untouched(tmp_path):
 
 def test_main_reports_a_missing_source_file_on_one_line(tmp_path, capsys):
     write_extract(tmp_path / "DE.csv", extract_rows("2016-01-05", 1))
-    code = main(["--source", str(tmp_path), "--zones", "DE", "FR",
-                 "--raw-dir", str(tmp_path / "raw")])
+    code = main(
+        ["--source", str(tmp_path), "--zones", "DE", "FR", "--raw-dir", str(tmp_path / "raw")]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "FR.csv.gz: source file not found" in err
@@ -341,8 +387,20 @@ def test_main_reports_a_missing_source_file_on_one_line(tmp_path, capsys):
 
 def test_main_lands_files(tmp_path, capsys):
     write_extract(tmp_path / "DE.csv", extract_rows("2016-01-05", 2))
-    code = main(["--source", str(tmp_path), "--zones", "DE", "--raw-dir",
-                 str(tmp_path / "raw"), "--start", "2016-01-06", "--end", "2016-01-06"])
+    code = main(
+        [
+            "--source",
+            str(tmp_path),
+            "--zones",
+            "DE",
+            "--raw-dir",
+            str(tmp_path / "raw"),
+            "--start",
+            "2016-01-06",
+            "--end",
+            "2016-01-06",
+        ]
+    )
     assert code == 0
     assert "landed DE_LU: 24 hours" in capsys.readouterr().out
     assert len(read_landed(tmp_path / "raw" / "opsd" / TS_FILE)) == 24
@@ -353,7 +411,8 @@ def test_main_lands_files(tmp_path, capsys):
 
 needs_real = pytest.mark.skipif(
     not (REAL_DIR / "DE.csv.gz").exists() or not (REAL_DIR / "ES.csv.gz").exists(),
-    reason=f"real ENTSO-E extracts not found at {REAL_DIR}")
+    reason=f"real ENTSO-E extracts not found at {REAL_DIR}",
+)
 
 
 def source_row(path: Path, stamp: str) -> list[str]:
@@ -366,13 +425,16 @@ def source_row(path: Path, stamp: str) -> list[str]:
 
 @needs_real
 def test_real_de_and_es_2016(tmp_path):
-    opsd_dir = land_entsoe_as_opsd(REAL_DIR, ["DE", "ES"], tmp_path / "raw",
-                                   start="2016-01-01", end="2016-12-31")
+    opsd_dir = land_entsoe_as_opsd(
+        REAL_DIR, ["DE", "ES"], tmp_path / "raw", start="2016-01-01", end="2016-12-31"
+    )
     ts = read_landed(opsd_dir / TS_FILE)
 
     assert len(ts) == 8784 and ts["utc_timestamp"].is_unique
-    assert ts["utc_timestamp"].iloc[[0, -1]].tolist() == ["2015-12-31T23:00:00Z",
-                                                          "2016-12-31T22:00:00Z"]
+    assert ts["utc_timestamp"].iloc[[0, -1]].tolist() == [
+        "2015-12-31T23:00:00Z",
+        "2016-12-31T22:00:00Z",
+    ]
     local_day = ts["cet_cest_timestamp"].str[:10]
     for zone in ("DE_LU", "ES"):
         price = ts[f"{zone}_price_day_ahead"]
@@ -383,16 +445,24 @@ def test_real_de_and_es_2016(tmp_path):
     assert (blank_hour.drop("cet_cest_timestamp") == "").all()
 
     by_hour = ts.set_index("utc_timestamp")
-    variables = ["price_day_ahead", "load_forecast_entsoe_transparency",
-                 "load_actual_entsoe_transparency", None, "solar_generation_actual",
-                 "wind_onshore_generation_actual"]  # source column order, Gen_SC dropped
+    variables = [
+        "price_day_ahead",
+        "load_forecast_entsoe_transparency",
+        "load_actual_entsoe_transparency",
+        None,
+        "solar_generation_actual",
+        "wind_onshore_generation_actual",
+    ]  # source column order, Gen_SC dropped
     for name, zone in (("DE", "DE_LU"), ("ES", "ES")):
-        for stamp, hour in (("1/1/2016 0:00", "2015-12-31T23:00:00Z"),
-                            ("7/1/2016 12:00", "2016-07-01T10:00:00Z"),
-                            ("10/30/2016 2:00", "2016-10-30T00:00:00Z"),
-                            ("3/27/2016 3:00", "2016-03-27T01:00:00Z")):
-            for variable, text in zip(variables, source_row(REAL_DIR / f"{name}.csv.gz", stamp),
-                                      strict=True):
+        for stamp, hour in (
+            ("1/1/2016 0:00", "2015-12-31T23:00:00Z"),
+            ("7/1/2016 12:00", "2016-07-01T10:00:00Z"),
+            ("10/30/2016 2:00", "2016-10-30T00:00:00Z"),
+            ("3/27/2016 3:00", "2016-03-27T01:00:00Z"),
+        ):
+            for variable, text in zip(
+                variables, source_row(REAL_DIR / f"{name}.csv.gz", stamp), strict=True
+            ):
                 if variable is not None:
                     landed = by_hour.at[hour, f"{zone}_{variable}"]
                     assert float(landed) == float(text), (name, stamp, variable)
@@ -400,6 +470,7 @@ def test_real_de_and_es_2016(tmp_path):
     provenance = json.loads((opsd_dir / ".entsoe_provenance.json").read_text())
     # the digest PROVENANCE.md publishes for DE.csv.gz
     assert provenance["files"]["DE_LU"]["sha256"] == (
-        "ecccb9351c640fe60677357a1b6d6490adb32ea1f2dd2fac6c7797056e0d4051")
+        "ecccb9351c640fe60677357a1b6d6490adb32ea1f2dd2fac6c7797056e0d4051"
+    )
     assert provenance["files"]["DE_LU"]["spring_rows_not_repeats"] == 0
     assert provenance["blanked_cells"]["DE_LU"]["autumn_second_hour_blank"]["total"] == 5

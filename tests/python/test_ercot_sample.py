@@ -36,20 +36,26 @@ def read(out_dir: Path, source: str, day: dt.date) -> pd.DataFrame:
 
 
 def all_bytes(out_dir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out_dir)): p.read_bytes()
-            for p in sorted(out_dir.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(out_dir)): p.read_bytes()
+        for p in sorted(out_dir.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def dst_sample(tmp_path_factory) -> Path:
     """6 points around both 2024 DST changes, plus the ECRS start in 2023."""
     out = tmp_path_factory.mktemp("ercot_dst")
-    generate_ercot_sample(out, ErcotSampleSpec(points=POINTS, start="2024-03-09", days=3),
-                          progress=False)
-    generate_ercot_sample(out, ErcotSampleSpec(points=POINTS, start="2024-11-02", days=3),
-                          progress=False)
-    generate_ercot_sample(out, ErcotSampleSpec(points=POINTS, start="2023-06-09", days=2),
-                          progress=False)
+    generate_ercot_sample(
+        out, ErcotSampleSpec(points=POINTS, start="2024-03-09", days=3), progress=False
+    )
+    generate_ercot_sample(
+        out, ErcotSampleSpec(points=POINTS, start="2024-11-02", days=3), progress=False
+    )
+    generate_ercot_sample(
+        out, ErcotSampleSpec(points=POINTS, start="2023-06-09", days=2), progress=False
+    )
     return out
 
 
@@ -57,8 +63,9 @@ def dst_sample(tmp_path_factory) -> Path:
 def summer_sample(tmp_path_factory) -> Path:
     """The 15 hubs and load zones over the summer quarter of 2024 (scarcity season)."""
     out = tmp_path_factory.mktemp("ercot_summer")
-    generate_ercot_sample(out, ErcotSampleSpec(points=N_HUBS_AND_ZONES, start="2024-07-01",
-                                               days=92), progress=False)
+    generate_ercot_sample(
+        out, ErcotSampleSpec(points=N_HUBS_AND_ZONES, start="2024-07-01", days=92), progress=False
+    )
     return out
 
 
@@ -75,22 +82,30 @@ def test_committed_seed_equals_settlement_points(tmp_path):
     assert SEED_CSV.read_bytes() == fresh.read_bytes()
     seed = pd.read_csv(SEED_CSV, dtype=str, keep_default_na=False)
     assert list(seed.columns) == [
-        "settlement_point", "settlement_point_type", "ercot_type_code", "load_zone"]
+        "settlement_point",
+        "settlement_point_type",
+        "ercot_type_code",
+        "load_zone",
+    ]
     assert len(seed) == 1000 and seed["settlement_point"].is_unique
     counts = seed["settlement_point_type"].value_counts().to_dict()
     assert counts == {"hub": 7, "load_zone": 8, "resource_node": 985}
     hubs = seed[seed["settlement_point_type"] == "hub"].set_index("settlement_point")
     assert hubs.loc["HB_PAN", "load_zone"] == "LZ_WEST"
-    assert hubs.loc["HB_BUSAVG", "ercot_type_code"] == "AH" and hubs.loc["HB_BUSAVG",
-                                                                         "load_zone"] == ""
+    assert (
+        hubs.loc["HB_BUSAVG", "ercot_type_code"] == "AH"
+        and hubs.loc["HB_BUSAVG", "load_zone"] == ""
+    )
     nodes = seed[seed["settlement_point_type"] == "resource_node"]
     assert nodes["settlement_point"].str.fullmatch(r"RN_[A-Z]{3}_\d{4}").all()
     zones = nodes["load_zone"].value_counts()
-    assert set(zones.index) == {f"LZ_{z}" for z in
-                                ("AEN", "CPS", "HOUSTON", "LCRA", "NORTH", "RAYBN", "SOUTH",
-                                 "WEST")}
-    assert zones[["LZ_NORTH", "LZ_HOUSTON", "LZ_WEST", "LZ_SOUTH"]].min() > zones.drop(
-        ["LZ_NORTH", "LZ_HOUSTON", "LZ_WEST", "LZ_SOUTH"]).max()
+    assert set(zones.index) == {
+        f"LZ_{z}" for z in ("AEN", "CPS", "HOUSTON", "LCRA", "NORTH", "RAYBN", "SOUTH", "WEST")
+    }
+    assert (
+        zones[["LZ_NORTH", "LZ_HOUSTON", "LZ_WEST", "LZ_SOUTH"]].min()
+        > zones.drop(["LZ_NORTH", "LZ_HOUSTON", "LZ_WEST", "LZ_SOUTH"]).max()
+    )
     # a small prefix already spans several zones
     first_nodes = settlement_points(25)[N_HUBS_AND_ZONES:]
     assert len({p.load_zone for p in first_nodes}) >= 6
@@ -127,8 +142,7 @@ def test_normal_day(dst_sample):
     for source in ("load", "wind", "solar"):
         frame = read(dst_sample, source, day)
         assert len(frame) == 24 and set(frame["DSTFlag"]) == {"N"}
-    assert read(dst_sample, "wind", day)["HOUR_ENDING"].tolist() == [str(h) for h in
-                                                                      range(1, 25)]
+    assert read(dst_sample, "wind", day)["HOUR_ENDING"].tolist() == [str(h) for h in range(1, 25)]
     # rows in time order, then settlement point in seed order
     names = [p.settlement_point for p in settlement_points(POINTS)]
     assert rtm["Settlement Point Name"].tolist()[: 2 * POINTS] == names * 2
@@ -235,26 +249,51 @@ def test_spec_defaults_and_validation():
     assert (spec.points, spec.start, spec.days, spec.seed) == (20, "2024-01-01", 366, 7)
     scale = ErcotSampleSpec(scale=True)
     assert (scale.points, scale.start, scale.days, scale.sced_points) == (
-        1000, "2022-01-01", 1096, N_HUBS_AND_ZONES)
+        1000,
+        "2022-01-01",
+        1096,
+        N_HUBS_AND_ZONES,
+    )
     assert ErcotSampleSpec(years=1, start="2023-01-01").days == 365
     assert ErcotSampleSpec(points=5, scale=True).sced_points == 5
     assert ErcotSampleSpec(points=30).sced_points == 30
-    for bad in ({"points": 0}, {"points": 1001}, {"days": 0}, {"start": "2024-13-01"},
-                {"days": 3, "years": 1}, {"years": -1}, {"seed": -1}, {"scale": "yes"}):
+    for bad in (
+        {"points": 0},
+        {"points": 1001},
+        {"days": 0},
+        {"start": "2024-13-01"},
+        {"days": 3, "years": 1},
+        {"years": -1},
+        {"seed": -1},
+        {"scale": "yes"},
+    ):
         with pytest.raises(ValueError):
             ErcotSampleSpec(**bad)
 
 
 def test_cli_generate_ercot(tmp_path, capsys):
-    args = ["generate", "ercot", "--raw-dir", str(tmp_path), "--points", "3", "--days", "2",
-            "--start", "2024-05-01", "--quiet"]
+    args = [
+        "generate",
+        "ercot",
+        "--raw-dir",
+        str(tmp_path),
+        "--points",
+        "3",
+        "--days",
+        "2",
+        "--start",
+        "2024-05-01",
+        "--quiet",
+    ]
     assert cli_main(args) == 0
     assert "wrote" in capsys.readouterr().out
     assert file_path(tmp_path / "ercot", "rtm_spp", dt.date(2024, 5, 2)).is_file()
     assert cli_main([*args, "--if-absent"]) == 0
     assert "kept" in capsys.readouterr().out
-    assert cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--append-days", "1",
-                     "--quiet"]) == 0
+    assert (
+        cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--append-days", "1", "--quiet"])
+        == 0
+    )
     assert file_path(tmp_path / "ercot", "dam_as", dt.date(2024, 5, 3)).is_file()
     assert cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--days", "0"]) == 1
 
@@ -263,11 +302,13 @@ def test_cli_if_absent_keeps_real_files_without_a_sidecar(tmp_path, capsys):
     real = tmp_path / "ercot" / "dam_spp" / "DAMLZHBSPP_2015.csv.gz"
     real.parent.mkdir(parents=True)
     real.write_bytes(b"")
-    assert cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--if-absent",
-                     "--quiet"]) == 0
+    assert (
+        cli_main(["generate", "ercot", "--raw-dir", str(tmp_path), "--if-absent", "--quiet"]) == 0
+    )
     assert "kept" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "ercot").rglob("*") if p.is_file()) == [
-        "DAMLZHBSPP_2015.csv.gz"]
+        "DAMLZHBSPP_2015.csv.gz"
+    ]
 
 
 # --------------------------------------------------------------------------- plausibility
@@ -275,21 +316,28 @@ def test_cli_if_absent_keeps_real_files_without_a_sidecar(tmp_path, capsys):
 
 def test_hub_and_zone_prices_co_move(summer_sample):
     rtm = read_source(summer_sample, "rtm_spp")
-    wide = rtm.pivot_table(index=rtm.index // N_HUBS_AND_ZONES, columns="Settlement Point Name",
-                           values="Settlement Point Price")
+    wide = rtm.pivot_table(
+        index=rtm.index // N_HUBS_AND_ZONES,
+        columns="Settlement Point Name",
+        values="Settlement Point Price",
+    )
     assert wide.shape[1] == N_HUBS_AND_ZONES
     assert wide.corr().min().min() > 0.8
     normal = wide[wide.max(axis=1) < 500]  # also without the scarcity intervals
     assert normal.corr().min().min() > 0.8
-    assert -251 <= rtm["Settlement Point Price"].min() and rtm["Settlement Point Price"].max(
-    ) <= 5000
+    assert (
+        -251 <= rtm["Settlement Point Price"].min() and rtm["Settlement Point Price"].max() <= 5000
+    )
 
 
 def test_west_cheaper_than_houston_when_windy(summer_sample):
     wind = read_source(summer_sample, "wind")
     dam = read_source(summer_sample, "dam_spp")
-    wide = dam.pivot_table(index=dam.index // N_HUBS_AND_ZONES, columns="Settlement Point",
-                           values="Settlement Point Price")
+    wide = dam.pivot_table(
+        index=dam.index // N_HUBS_AND_ZONES,
+        columns="Settlement Point",
+        values="Settlement Point Price",
+    )
     west_wind = (wind["ACTUAL_WEST"] + wind["ACTUAL_PANHANDLE"]).to_numpy()
     windy = west_wind > np.quantile(west_wind, 0.8)
     spread = (wide["HB_WEST"] - wide["HB_HOUSTON"]).to_numpy()
@@ -317,13 +365,18 @@ def test_sced_averages_to_rtm(summer_sample):
     rtm = read_source(summer_sample, "rtm_spp")
     runs = len(sced) // N_HUBS_AND_ZONES
     sced_hourly = sced["LMP"].to_numpy().reshape(runs // 12, 12, N_HUBS_AND_ZONES).mean(axis=1)
-    rtm_hourly = rtm["Settlement Point Price"].to_numpy().reshape(
-        runs // 12, 4, N_HUBS_AND_ZONES).mean(axis=1)
+    rtm_hourly = (
+        rtm["Settlement Point Price"]
+        .to_numpy()
+        .reshape(runs // 12, 4, N_HUBS_AND_ZONES)
+        .mean(axis=1)
+    )
     gap = np.abs(sced_hourly - rtm_hourly)
     assert np.mean(gap < 2.0) > 0.95
     # but the 5-minute LMPs scatter around their 15-minute price
     scatter = sced["LMP"].to_numpy().reshape(-1, 3, N_HUBS_AND_ZONES) - rtm[
-        "Settlement Point Price"].to_numpy().reshape(-1, 1, N_HUBS_AND_ZONES)
+        "Settlement Point Price"
+    ].to_numpy().reshape(-1, 1, N_HUBS_AND_ZONES)
     assert 1.0 < np.median(np.abs(scatter)) < 10.0
 
 
@@ -332,8 +385,7 @@ def test_scarcity_and_dam_anticipation(summer_sample):
     dam = read_source(summer_sample, "dam_spp")
     rt_hub = rtm.loc[rtm["Settlement Point Name"] == "HB_HUBAVG", "Settlement Point Price"]
     rt_hourly = rt_hub.to_numpy().reshape(-1, 4).mean(axis=1)
-    da_hourly = dam.loc[dam["Settlement Point"] == "HB_HUBAVG",
-                        "Settlement Point Price"].to_numpy()
+    da_hourly = dam.loc[dam["Settlement Point"] == "HB_HUBAVG", "Settlement Point Price"].to_numpy()
     scarce = rt_hourly > 1000
     assert scarce.sum() >= 3, "summer evenings should see RT scarcity"
     anticipated = scarce & (da_hourly > 500)

@@ -14,8 +14,7 @@ from conftest import PROJECT_DIR, run_dbt
 pytestmark = pytest.mark.slow
 
 T = pd.Timestamp("2017-01-20 11:00:30")  # UTC, 30 s after a gate closure (12:00 CET)
-CALENDAR = {"lead_hours", "hour_of_day", "day_of_week", "month", "is_weekend",
-            "is_public_holiday"}
+CALENDAR = {"lead_hours", "hour_of_day", "day_of_week", "month", "is_weekend", "is_public_holiday"}
 # published value -> perturbed value, by OPSD variable family
 PERTURB = {
     "price_day_ahead": lambda v: v * 1.5 + 1.0,
@@ -55,15 +54,15 @@ def perturb_after(path, zone_tz: dict[str, str], t: pd.Timestamp) -> int:
         else:
             published = actual_known
         mask = (published > t) & (frame[column] != "")
-        frame.loc[mask, column] = [repr(PERTURB[family](float(v)))
-                                   for v in frame.loc[mask, column]]
+        frame.loc[mask, column] = [repr(PERTURB[family](float(v))) for v in frame.loc[mask, column]]
         changed += int(mask.sum())
     frame.to_csv(path, index=False)
     return changed
 
 
 def test_features_before_t_do_not_move_and_features_after_t_do(
-        template_warehouse, sample_raw_dir, tmp_path):
+    template_warehouse, sample_raw_dir, tmp_path
+):
     seed = pd.read_csv(PROJECT_DIR / "seeds" / "opsd_zones.csv")
     zone_tz = dict(zip(seed["zone"], seed["timezone"], strict=True))
     raw_dir = tmp_path / "raw"
@@ -73,15 +72,20 @@ def test_features_before_t_do_not_move_and_features_after_t_do(
     assert changed > 10_000
 
     warehouse = tmp_path / "perturbed.duckdb"
-    run = run_dbt(["build", "--select", "+fct_spike_features", "--exclude", "test_type:unit"],
-                  warehouse=warehouse, raw_dir=raw_dir, work_dir=tmp_path)
+    run = run_dbt(
+        ["build", "--select", "+fct_spike_features", "--exclude", "test_type:unit"],
+        warehouse=warehouse,
+        raw_dir=raw_dir,
+        work_dir=tmp_path,
+    )
     assert run.success, run.failure_text()
 
     with duckdb.connect(str(template_warehouse), read_only=True) as con:
         before = con.sql("select * from fct_spike_features order by zone, target_ts_utc").df()
-        (features, labels), = con.sql(
+        ((features, labels),) = con.sql(
             "select feature_columns, label_columns from feature_schema_versions "
-            "order by schema_version desc limit 1").fetchall()
+            "order by schema_version desc limit 1"
+        ).fetchall()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         after = con.sql("select * from fct_spike_features order by zone, target_ts_utc").df()
 
@@ -103,6 +107,5 @@ def test_features_before_t_do_not_move_and_features_after_t_do(
     for column in labels:
         assert same(column, target_before_t), f"label {column} moved for a target before T"
 
-    unchanged_after_t = [c for c in features
-                         if c not in CALENDAR and same(c, origin_after_t)]
+    unchanged_after_t = [c for c in features if c not in CALENDAR and same(c, origin_after_t)]
     assert unchanged_after_t == [], "these features ignore the data they are built from"

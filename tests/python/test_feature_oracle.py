@@ -16,8 +16,11 @@ from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
 
 pytestmark = pytest.mark.slow
 
-ZONES = {"DE_LU": ("Europe/Berlin", "DE"), "FR": ("Europe/Paris", "FR"),
-         "NL": ("Europe/Amsterdam", "NL")}
+ZONES = {
+    "DE_LU": ("Europe/Berlin", "DE"),
+    "FR": ("Europe/Paris", "FR"),
+    "NL": ("Europe/Amsterdam", "NL"),
+}
 GAP_HOURS = ("2018-05-10T03:00:00Z", "2018-05-10T09:00:00Z")  # DE_LU publishes nothing
 SPLIT = {"validation_start": "2018-06-01", "test_start": "2018-09-01", "gap_hours": 720}
 
@@ -41,9 +44,13 @@ def oracle_build(tmp_path_factory):
         csv.writer(handle, lineterminator="\n").writerows(rows)
 
     warehouse = work / "oracle.duckdb"
-    run = run_dbt(["build", "--select", "+fct_spike_features", "--exclude", "test_type:unit"],
-                  warehouse=warehouse, raw_dir=raw_dir, work_dir=work,
-                  extra_vars={"spike_split": SPLIT})
+    run = run_dbt(
+        ["build", "--select", "+fct_spike_features", "--exclude", "test_type:unit"],
+        warehouse=warehouse,
+        raw_dir=raw_dir,
+        work_dir=work,
+        extra_vars={"spike_split": SPLIT},
+    )
     assert run.success, run.failure_text()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         mart = con.sql("select * from fct_spike_features").df()
@@ -65,16 +72,19 @@ def test_sample_has_the_hard_cases(oracle_build):
 @pytest.mark.parametrize("zone", sorted(ZONES))
 def test_sql_features_equal_the_pandas_reference(oracle_build, zone):
     path, mart = oracle_build
-    holidays = pd.read_csv(PROJECT_DIR / "seeds" / "public_holidays.csv",
-                           parse_dates=["holiday_date"])
+    holidays = pd.read_csv(
+        PROJECT_DIR / "seeds" / "public_holidays.csv", parse_dates=["holiday_date"]
+    )
     tz, country = ZONES[zone]
     expected = reference_features(
-        path, zone, tz, set(holidays.loc[holidays["country"] == country, "holiday_date"]))
+        path, zone, tz, set(holidays.loc[holidays["country"] == country, "holiday_date"])
+    )
     actual = mart[mart["zone"] == zone]
     # the mart's spine may run one delivery day further (the day to score); compare the
     # reference's hours, and require the mart to have every one of them
-    merged = expected.merge(actual, on=["zone", "target_ts_utc"], how="left",
-                            suffixes=("_expected", ""), indicator=True)
+    merged = expected.merge(
+        actual, on=["zone", "target_ts_utc"], how="left", suffixes=("_expected", ""), indicator=True
+    )
     assert (merged["_merge"] == "both").all()
     assert len(merged) > 5000
     for column in REFERENCE_COLUMNS:

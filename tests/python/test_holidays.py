@@ -15,12 +15,16 @@ def test_committed_seed_equals_the_rules():
     write_seed(generated)
     committed = (PROJECT_DIR / "seeds" / "public_holidays.csv").read_text()
     assert committed == generated.getvalue(), (
-        "regenerate: python -m python_ml.data.holidays > seeds/public_holidays.csv")
+        "regenerate: python -m python_ml.data.holidays > seeds/public_holidays.csv"
+    )
 
 
 def test_easter_and_movable_feasts():
     assert [easter_sunday(y) for y in (2016, 2019, 2024)] == [
-        date(2016, 3, 27), date(2019, 4, 21), date(2024, 3, 31)]
+        date(2016, 3, 27),
+        date(2019, 4, 21),
+        date(2024, 3, 31),
+    ]
     german_2019 = dict(public_holidays("DE", 2019, 2019))
     assert german_2019[date(2019, 4, 19)] == "Karfreitag"
     assert german_2019[date(2019, 6, 10)] == "Pfingstmontag"

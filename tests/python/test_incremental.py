@@ -42,9 +42,12 @@ def test_incremental_build_after_append_equals_a_full_rebuild(sample_raw_dir, tm
     raw_dir = tmp_path / "raw"
     shutil.copytree(sample_raw_dir, raw_dir)
     before = tmp_path / "before.duckdb"
-    run = run_dbt(["build", "--exclude", "test_type:unit", "tag:ml", "tag:monitoring"],
-                  warehouse=before,
-                  raw_dir=raw_dir, work_dir=tmp_path / "w1")
+    run = run_dbt(
+        ["build", "--exclude", "test_type:unit", "tag:ml", "tag:monitoring"],
+        warehouse=before,
+        raw_dir=raw_dir,
+        work_dir=tmp_path / "w1",
+    )
     assert run.success, run.failure_text()
 
     append_opsd_sample(raw_dir / "opsd", APPENDED_HOURS)
@@ -55,17 +58,23 @@ def test_incremental_build_after_append_equals_a_full_rebuild(sample_raw_dir, tm
         for model, (keys, canary) in MODELS.items():
             if canary:
                 con.sql(f"""update {model} set {canary} = {CANARY}
-                            where ({', '.join(keys)}) = (select ({', '.join(keys)}) from {model}
-                            order by {time_column(keys)}, {', '.join(keys)} limit 1)""")
-    run = run_dbt(["build", "--exclude", "test_type:unit", "tag:ml", "tag:monitoring"],
-                  warehouse=incremental,
-                  raw_dir=raw_dir, work_dir=tmp_path / "w2")
+                            where ({", ".join(keys)}) = (select ({", ".join(keys)}) from {model}
+                            order by {time_column(keys)}, {", ".join(keys)} limit 1)""")
+    run = run_dbt(
+        ["build", "--exclude", "test_type:unit", "tag:ml", "tag:monitoring"],
+        warehouse=incremental,
+        raw_dir=raw_dir,
+        work_dir=tmp_path / "w2",
+    )
     assert run.success, run.failure_text()
 
     full = tmp_path / "full.duckdb"
-    run = run_dbt(["build", "--exclude", "test_type:unit", "tag:ml", "tag:monitoring"],
-                  warehouse=full,
-                  raw_dir=raw_dir, work_dir=tmp_path / "w3")
+    run = run_dbt(
+        ["build", "--exclude", "test_type:unit", "tag:ml", "tag:monitoring"],
+        warehouse=full,
+        raw_dir=raw_dir,
+        work_dir=tmp_path / "w3",
+    )
     assert run.success, run.failure_text()
 
     for model, (keys, canary) in MODELS.items():
@@ -80,11 +89,14 @@ def test_incremental_build_after_append_equals_a_full_rebuild(sample_raw_dir, tm
         for column in want.columns:
             a, b = got[column], want[column]
             if b.dtype.kind == "f":
-                assert np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, atol=0,
-                                   equal_nan=True), (model, column)
+                assert np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, atol=0, equal_nan=True), (
+                    model,
+                    column,
+                )
             else:
-                assert a.astype(object).fillna("<null>").equals(
-                    b.astype(object).fillna("<null>")), (model, column)
+                assert (
+                    a.astype(object).fillna("<null>").equals(b.astype(object).fillna("<null>"))
+                ), (model, column)
 
     old = table(before, "fct_spike_features", ["zone", "target_ts_utc"])
     new = table(incremental, "fct_spike_features", ["zone", "target_ts_utc"])

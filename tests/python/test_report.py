@@ -9,8 +9,10 @@ import shutil
 import pytest
 from conftest import CHROMIUM, Visit
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine "
-                                "(apt-get install chromium; .ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no chromium on this machine (apt-get install chromium; .ci/run installs it)",
+)
 
 SECTIONS = ["reliability", "drift", "alert_rate", "shadow", "importance"]
 

@@ -34,18 +34,27 @@ RUN_STAMPS = ("loaded_at", "input_loaded_at")
 
 def table_hashes(warehouse: Path, stable: bool = False) -> dict[str, tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = [r[0] for r in con.sql("select table_name from information_schema.tables "
-                                       "where table_type = 'BASE TABLE'").fetchall()]
+        names = [
+            r[0]
+            for r in con.sql(
+                "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
         out = {}
         for name in sorted(names):
             columns = "*"
             if stable:
-                stamps = [c for (c,) in con.sql(f"select column_name from (describe {name})")
-                          .fetchall() if c in RUN_STAMPS]
+                stamps = [
+                    c
+                    for (c,) in con.sql(f"select column_name from (describe {name})").fetchall()
+                    if c in RUN_STAMPS
+                ]
                 columns = STABLE_COLUMNS.get(
-                    name, f"* exclude ({', '.join(stamps)})" if stamps else "*")
-            out[name] = con.sql(f"select count(*), sum(hash(t)) from "
-                                f"(select {columns} from {name}) t").fetchall()[0]
+                    name, f"* exclude ({', '.join(stamps)})" if stamps else "*"
+                )
+            out[name] = con.sql(
+                f"select count(*), sum(hash(t)) from (select {columns} from {name}) t"
+            ).fetchall()[0]
         return out
 
 
@@ -62,26 +71,36 @@ def live(ml_template, ml_raw_dir, tmp_path):
 
 
 def dbt_paths(tmp_path: Path) -> list[str]:
-    return ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    return [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
 
 
 def hourly(warehouse: Path, raw: Path, tmp_path: Path) -> int:
     try:
-        return runs.run_path("hourly", warehouse, {**ML_VARS, "raw_dir": str(raw)},
-                             dbt_paths(tmp_path))
+        return runs.run_path(
+            "hourly", warehouse, {**ML_VARS, "raw_dir": str(raw)}, dbt_paths(tmp_path)
+        )
     finally:
         release_duckdb_file()
 
 
-def test_the_same_hour_twice_adds_one_inference_record_and_changes_nothing_else(
-        live, tmp_path):
+def test_the_same_hour_twice_adds_one_inference_record_and_changes_nothing_else(live, tmp_path):
     warehouse, raw = live
     assert hourly(warehouse, raw, tmp_path) == 0
     first = table_hashes(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        new = con.sql("select rows_scored from mon_inference_runs where task = 'spike_risk' "
-                      "order by started_at_utc desc limit 1").fetchall()[0][0]
+        new = con.sql(
+            "select rows_scored from mon_inference_runs where task = 'spike_risk' "
+            "order by started_at_utc desc limit 1"
+        ).fetchall()[0][0]
     assert new == 24 * 3  # the new day, three zones
     assert hourly(warehouse, raw, tmp_path) == 0
     second = table_hashes(warehouse)
@@ -90,37 +109,57 @@ def test_the_same_hour_twice_adds_one_inference_record_and_changes_nothing_else(
     # one champion scoring run per task
     assert second["mon_inference_runs"][0] == first["mon_inference_runs"][0] + 2
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        last = con.sql("select role, rows_scored, alerts_raised, parity_result from "
-                       "mon_inference_runs where task = 'spike_risk' "
-                       "order by started_at_utc desc limit 1").fetchall()
+        last = con.sql(
+            "select role, rows_scored, alerts_raised, parity_result from "
+            "mon_inference_runs where task = 'spike_risk' "
+            "order by started_at_utc desc limit 1"
+        ).fetchall()
     assert last == [("champion", 0, 0, "not run: nothing to score")]
     assert not [name for name in second if "dbt_tmp" in name]
 
 
-def start_paused_run(warehouse: Path, raw: Path, tmp_path: Path) -> tuple[subprocess.Popen,
-                                                                          Path]:
+def start_paused_run(warehouse: Path, raw: Path, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     """`python -m python_ml run hourly` in its own process, paused inside the scoring model
     (python_ml.jobs.pause_point), once it has scored and before anything is written."""
     marker = tmp_path / "paused"
-    env = {**os.environ, "OPEN_POWER_PAUSE_AT": "scoring:champion",
-           "OPEN_POWER_PAUSE_FILE": str(marker), "DBT_TARGET_PATH": str(tmp_path / "t1"),
-           "DBT_LOG_PATH": str(tmp_path / "l1"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env = {
+        **os.environ,
+        "OPEN_POWER_PAUSE_AT": "scoring:champion",
+        "OPEN_POWER_PAUSE_FILE": str(marker),
+        "DBT_TARGET_PATH": str(tmp_path / "t1"),
+        "DBT_LOG_PATH": str(tmp_path / "l1"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "python_ml", "run", "hourly", "--warehouse", str(warehouse),
-         "--vars", yaml.safe_dump({**ML_VARS, "raw_dir": str(raw)}, default_flow_style=True)],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "python_ml",
+            "run",
+            "hourly",
+            "--warehouse",
+            str(warehouse),
+            "--vars",
+            yaml.safe_dump({**ML_VARS, "raw_dir": str(raw)}, default_flow_style=True),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 240
     while not marker.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise AssertionError(f"the run never reached the pause point:\n"
-                                 f"{process.communicate()[0][-3000:]}")
+            raise AssertionError(
+                f"the run never reached the pause point:\n{process.communicate()[0][-3000:]}"
+            )
         time.sleep(0.2)
     return process, marker
 
 
-def test_a_second_run_exits_and_a_killed_run_leaves_the_warehouse_consistent(
-        live, tmp_path):
+def test_a_second_run_exits_and_a_killed_run_leaves_the_warehouse_consistent(live, tmp_path):
     warehouse, raw = live
     reference = tmp_path / "reference" / "open_power.duckdb"
     reference.parent.mkdir()
@@ -133,7 +172,11 @@ def test_a_second_run_exits_and_a_killed_run_leaves_the_warehouse_consistent(
     # a second run while the first holds the warehouse: exits at once, names the holder
     second = subprocess.run(
         [sys.executable, "-m", "python_ml", "run", "hourly", "--warehouse", str(warehouse)],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert second.returncode == runs.EXIT_LOCKED
     holder = json.loads(runs.lock_path(warehouse).read_text())
     assert holder["pid"] == process.pid and holder["path"] == "hourly"
@@ -152,20 +195,30 @@ def test_a_second_run_exits_and_a_killed_run_leaves_the_warehouse_consistent(
     assert hourly(warehouse, raw, tmp_path / "next") == 0
     assert hourly(reference, raw, tmp_path / "ref") == 0
     got, want = table_hashes(warehouse, stable=True), table_hashes(reference, stable=True)
-    logs = {"mon_inference_runs", "dq_stg_opsd__time_series", "dq_int_opsd__zone_hours",
-            "dq_fct_spike_features"}
+    logs = {
+        "mon_inference_runs",
+        "dq_stg_opsd__time_series",
+        "dq_int_opsd__zone_hours",
+        "dq_fct_spike_features",
+    }
     assert {k: v for k, v in got.items() if k not in logs} == {
-        k: v for k, v in want.items() if k not in logs}
+        k: v for k, v in want.items() if k not in logs
+    }
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.sql("select count(*) - count(distinct (zone, target_ts_utc, model_version))"
-                       " from ml_spike_scores").fetchall() == [(0,)]
+        assert con.sql(
+            "select count(*) - count(distinct (zone, target_ts_utc, model_version))"
+            " from ml_spike_scores"
+        ).fetchall() == [(0,)]
         # no staging table (dbt-duckdb's __dbt_tmp) of the killed run is left
-        assert con.sql("select table_name from information_schema.tables "
-                       "where table_name like '%dbt_tmp%'").fetchall() == []
+        assert (
+            con.sql(
+                "select table_name from information_schema.tables where table_name like '%dbt_tmp%'"
+            ).fetchall()
+            == []
+        )
 
 
-def test_the_hourly_path_on_a_warehouse_without_a_model_says_to_run_daily_first(
-        tmp_path, capsys):
+def test_the_hourly_path_on_a_warehouse_without_a_model_says_to_run_daily_first(tmp_path, capsys):
     assert runs.run_path("hourly", tmp_path / "new.duckdb") == 1
     err = capsys.readouterr().err
     assert "no model has been trained yet" in err and "python -m python_ml run daily" in err

@@ -23,17 +23,32 @@ from python_ml.training.tasks import Task
 from python_ml.training.threshold import choose_threshold
 
 FEATURES = ("hour_of_day", "is_weekend", "signal", "price_lag_24h")
-SPIKE_RISK = Task("spike_risk", "classification", "is_spike", "pr_auc", mart="synthetic",
-                  models="spike", score_column="spike_probability",
-                  persistence_lags={24: "price_lag_24h"})
-DAY_AHEAD_PRICE = Task("day_ahead_price", "regression", "price_eur_mwh", "mae",
-                       mart="synthetic", models="price", score_column="price_forecast",
-                       quantiles={"q10": 0.1, "q50": 0.5, "q90": 0.9},
-                       persistence_lags={24: "price_lag_24h"})
+SPIKE_RISK = Task(
+    "spike_risk",
+    "classification",
+    "is_spike",
+    "pr_auc",
+    mart="synthetic",
+    models="spike",
+    score_column="spike_probability",
+    persistence_lags={24: "price_lag_24h"},
+)
+DAY_AHEAD_PRICE = Task(
+    "day_ahead_price",
+    "regression",
+    "price_eur_mwh",
+    "mae",
+    mart="synthetic",
+    models="price",
+    score_column="price_forecast",
+    quantiles={"q10": 0.1, "q50": 0.5, "q90": 0.9},
+    persistence_lags={24: "price_lag_24h"},
+)
 
 
-def synthetic_mart(days: int = 240, zones: tuple[str, ...] = ("AA", "BB"),
-                   seed: int = 0) -> pd.DataFrame:
+def synthetic_mart(
+    days: int = 240, zones: tuple[str, ...] = ("AA", "BB"), seed: int = 0
+) -> pd.DataFrame:
     """A mart-shaped frame: hourly rows per zone, a learnable spike label, split labels."""
     rng = np.random.default_rng(seed)
     frames = []
@@ -42,33 +57,49 @@ def synthetic_mart(days: int = 240, zones: tuple[str, ...] = ("AA", "BB"),
         signal = rng.normal(size=len(hours))
         price = 40 + 10 * signal + rng.normal(scale=3, size=len(hours))
         spike = (signal + rng.normal(scale=0.6, size=len(hours))) > 2.2
-        frames.append(pd.DataFrame({
-            "zone": zone,
-            "target_ts_utc": hours,
-            "forecast_origin_ts_utc": hours.floor("D") - pd.Timedelta(hours=12),
-            "hour_of_day": pd.array(hours.hour, dtype="int32"),
-            "is_weekend": hours.day_of_week >= 5,
-            "signal": signal,
-            "price_lag_24h": np.r_[np.full(24, np.nan), price[:-24]],
-            "price_eur_mwh": price,
-            "is_spike": pd.array(spike, dtype="boolean"),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "zone": zone,
+                    "target_ts_utc": hours,
+                    "forecast_origin_ts_utc": hours.floor("D") - pd.Timedelta(hours=12),
+                    "hour_of_day": pd.array(hours.hour, dtype="int32"),
+                    "is_weekend": hours.day_of_week >= 5,
+                    "signal": signal,
+                    "price_lag_24h": np.r_[np.full(24, np.nan), price[:-24]],
+                    "price_eur_mwh": price,
+                    "is_spike": pd.array(spike, dtype="boolean"),
+                }
+            )
+        )
     frame = pd.concat(frames, ignore_index=True)
     day = (frame["target_ts_utc"] - hours[0]).dt.days
     frame["split"] = np.select(
         [day < 140, day < 150, day < 190, day < 200, day < days - 1],
-        ["train", "gap", "validation", "gap", "test"], "score")
+        ["train", "gap", "validation", "gap", "test"],
+        "score",
+    )
     frame.loc[frame["split"] == "score", ["is_spike", "price_eur_mwh"]] = None
     return frame
 
 
 def schema() -> FeatureSchema:
-    return FeatureSchema("synthetic", "hash-1", FEATURES, ("zone", "target_ts_utc"),
-                         ("price_eur_mwh", "is_spike", "split"))
+    return FeatureSchema(
+        "synthetic",
+        "hash-1",
+        FEATURES,
+        ("zone", "target_ts_utc"),
+        ("price_eur_mwh", "is_spike", "split"),
+    )
 
 
-TINY = TrainingConfig(trials=3, timeout_seconds=60, bootstrap_samples=30, workers=1,
-                      fit=FitSettings(max_rounds=200, early_stopping_rounds=20))
+TINY = TrainingConfig(
+    trials=3,
+    timeout_seconds=60,
+    bootstrap_samples=30,
+    workers=1,
+    fit=FitSettings(max_rounds=200, early_stopping_rounds=20),
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +109,7 @@ def trained():
 
 
 # ------------------------------------------------------------------------ metrics
+
 
 def test_ranking_and_probability_metrics_equal_scikit_learns():
     rng = np.random.default_rng(1)
@@ -91,16 +123,17 @@ def test_ranking_and_probability_metrics_equal_scikit_learns():
 
 def test_expected_calibration_error_by_hand():
     # bin [0.1, 0.2): mean p 0.1, frequency 0.5 -> gap 0.4 on 2 of 4 rows; bin [0.9, 1]: 0
-    assert expected_calibration_error(np.array([0, 1, 1, 1]),
-                                      np.array([0.1, 0.1, 0.95, 0.95])) == pytest.approx(
-        (2 * 0.4 + 2 * 0.05) / 4)
+    assert expected_calibration_error(
+        np.array([0, 1, 1, 1]), np.array([0.1, 0.1, 0.95, 0.95])
+    ) == pytest.approx((2 * 0.4 + 2 * 0.05) / 4)
 
 
 def test_quantile_ece_by_hand():
     # sorted p in two equal-count bins: [0.1, 0.1] with outcomes [0, 1] -> gap 0.4;
     # [0.2, 0.9] with outcomes [0, 1] -> mean p 0.55, frequency 0.5 -> gap 0.05
     got = metrics.expected_calibration_error_quantile(
-        np.array([0, 1, 0, 1]), np.array([0.1, 0.1, 0.2, 0.9]), bins=2)
+        np.array([0, 1, 0, 1]), np.array([0.1, 0.1, 0.2, 0.9]), bins=2
+    )
     assert got == pytest.approx((2 * 0.4 + 2 * 0.05) / 4)
 
 
@@ -109,11 +142,22 @@ def test_day_block_bootstrap_is_seeded_and_brackets_the_point():
     y = rng.random(24 * 60) < 0.05
     scores = rng.random(len(y)) + y
     days = np.repeat(np.arange(60), 24)
-    predictors = [metrics.Predictor("model", scores, 1.0),
-                  metrics.Predictor("persistence", rng.random(len(y)), 0.5)]
-    run = [metrics.evaluate_predictors(y, predictors, metrics.classification_metrics, days,
-                                       samples=50, seed=3, reference="persistence")
-           for _ in range(2)]
+    predictors = [
+        metrics.Predictor("model", scores, 1.0),
+        metrics.Predictor("persistence", rng.random(len(y)), 0.5),
+    ]
+    run = [
+        metrics.evaluate_predictors(
+            y,
+            predictors,
+            metrics.classification_metrics,
+            days,
+            samples=50,
+            seed=3,
+            reference="persistence",
+        )
+        for _ in range(2)
+    ]
     assert run[0] == run[1]
     rows = {(r["predictor"], r["metric"]): r for r in run[0]}
     pr = rows[("model", "pr_auc")]
@@ -124,21 +168,25 @@ def test_day_block_bootstrap_is_seeded_and_brackets_the_point():
 
 
 def test_persistence_takes_the_label_of_the_last_known_day():
-    frame = pd.DataFrame({
-        "zone": ["A"] * 4,
-        "target_ts_utc": pd.to_datetime(["2020-01-01 05:00", "2020-01-02 05:00",
-                                         "2020-01-03 05:00", "2020-01-04 05:00"]),
-        "is_spike": [True, False, True, False],
-        # day 3's lag-24 price not yet public: fall back to the 48 h lag (day 1)
-        "price_lag_24h": [None, 1.0, None, 1.0],
-        "price_lag_48h": [None, None, 1.0, 1.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "zone": ["A"] * 4,
+            "target_ts_utc": pd.to_datetime(
+                ["2020-01-01 05:00", "2020-01-02 05:00", "2020-01-03 05:00", "2020-01-04 05:00"]
+            ),
+            "is_spike": [True, False, True, False],
+            # day 3's lag-24 price not yet public: fall back to the 48 h lag (day 1)
+            "price_lag_24h": [None, 1.0, None, 1.0],
+            "price_lag_48h": [None, None, 1.0, 1.0],
+        }
+    )
     got = persistence_scores(frame, "is_spike", {24: "price_lag_24h", 48: "price_lag_48h"})
     # the first row knows no earlier day: no persistence (the baseline then scores 0)
     assert np.isnan(got[0]) and got[1:].tolist() == [1.0, 1.0, 1.0]
 
 
 # ------------------------------------------------------------------------ splits
+
 
 def test_splits_follow_the_split_label_in_time_order():
     frame = synthetic_mart()
@@ -157,7 +205,8 @@ def test_splits_follow_the_split_label_in_time_order():
 def test_splits_refuse_a_calibration_window_without_spikes():
     frame = synthetic_mart()
     late_validation = (frame["split"] == "validation") & (
-        frame["target_ts_utc"] >= pd.Timestamp("2020-06-10"))
+        frame["target_ts_utc"] >= pd.Timestamp("2020-06-10")
+    )
     frame.loc[late_validation, "is_spike"] = False
     with pytest.raises(ValueError, match="the calibrate window holds a single class"):
         fixed_splits(frame, SPIKE_RISK)
@@ -182,6 +231,7 @@ def test_splits_refuse_data_without_a_validation_window():
 
 # ------------------------------------------------------------------------ calibration
 
+
 def test_calibration_lowers_the_ece_of_a_miscalibrated_model():
     rng = np.random.default_rng(4)
     truth = rng.beta(0.5, 12, size=20000)
@@ -190,8 +240,7 @@ def test_calibration_lowers_the_ece_of_a_miscalibrated_model():
     choice = choose_calibration(overconfident[:10000], y[:10000])
     assert choice.calibration.method in ("sigmoid", "isotonic")
     before = expected_calibration_error(y[10000:], overconfident[10000:])
-    after = expected_calibration_error(y[10000:], choice.calibration.apply(
-        overconfident[10000:]))
+    after = expected_calibration_error(y[10000:], choice.calibration.apply(overconfident[10000:]))
     assert after < before / 3
 
 
@@ -212,14 +261,16 @@ def test_calibration_is_plain_numbers_that_round_trip():
     y = rng.random(500) < p**2
     for method in ("sigmoid", "isotonic"):
         fitted = fit_calibration(method, p, y)
-        again = Calibration.from_dict(__import__("json").loads(
-            __import__("json").dumps(fitted.to_dict())))
+        again = Calibration.from_dict(
+            __import__("json").loads(__import__("json").dumps(fitted.to_dict()))
+        )
         assert np.array_equal(fitted.apply(p), again.apply(p))
     with pytest.raises(ValueError, match="unknown calibration method"):
         Calibration.from_dict({"method": "pickle"})
 
 
 # ------------------------------------------------------------------------ threshold
+
 
 def test_threshold_maximises_recall_under_the_alert_rate_ceiling():
     p = np.array([0.9, 0.8, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
@@ -237,6 +288,7 @@ def test_threshold_maximises_recall_under_the_alert_rate_ceiling():
 
 # ------------------------------------------------------------------------ training run
 
+
 def test_a_training_run_registers_both_families_beside_baselines(trained):
     frame, run = trained
     assert {m.family for m in run.models} == {"lightgbm", "xgboost"}
@@ -245,7 +297,8 @@ def test_a_training_run_registers_both_families_beside_baselines(trained):
         assert model.threshold is not None and model.threshold.alert_rate <= 0.05
         ev = pd.DataFrame(model.evaluation)
         test = ev[(ev["split"] == "test") & (ev["entity"] == "ALL")].set_index(
-            ["predictor", "metric"])["value"]
+            ["predictor", "metric"]
+        )["value"]
         for predictor in ("model", "model_uncalibrated", "climatology", "persistence"):
             assert (predictor, "pr_auc") in test.index
         # the signal is learnable: far above climatology's base rate
@@ -253,8 +306,9 @@ def test_a_training_run_registers_both_families_beside_baselines(trained):
         assert set(ev["entity"]) == {"ALL", "AA", "BB"}
         cis = ev[(ev["split"] == "test") & (ev["metric"] == "pr_auc")]
         assert cis["ci_low"].notna().all()
-    records = registry_records(run, 7, has_champion=False,
-                               trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
+    records = registry_records(
+        run, 7, has_champion=False, trained_at=pd.Timestamp("2024-01-01"), invocation_id="x"
+    )
     assert records["model_version"].tolist() == [7, 8]
     assert records["status"].tolist() == ["champion", "challenger"]
     assert records.loc[0, "model_family"] == run.ranked()[0].family
@@ -286,8 +340,9 @@ def test_a_model_without_a_selection_score_ranks_last(trained):
 
 def test_registry_row_round_trips_through_duckdb_and_predicts_identically(trained, tmp_path):
     frame, run = trained
-    records = registry_records(run, 1, has_champion=False,
-                               trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
+    records = registry_records(
+        run, 1, has_champion=False, trained_at=pd.Timestamp("2024-01-01"), invocation_id="x"
+    )
     with duckdb.connect(str(tmp_path / "r.duckdb")) as con:
         con.register("records", records)
         con.sql("create table registry as select * from records")
@@ -298,8 +353,11 @@ def test_registry_row_round_trips_through_duckdb_and_predicts_identically(traine
         assert "pickle" not in record["model_format"]
         restored = RegisteredModel.from_record(record)
         assert restored.feature_columns == FEATURES
-        before = model.calibration.apply(model.predictor.predict(
-            scoring[list(FEATURES)].to_numpy(dtype="float64", na_value=np.nan)))
+        before = model.calibration.apply(
+            model.predictor.predict(
+                scoring[list(FEATURES)].to_numpy(dtype="float64", na_value=np.nan)
+            )
+        )
         after = restored.score(scoring)
         assert np.array_equal(after.score, before)
         assert np.array_equal(after.is_alert, before >= model.threshold.value)
@@ -307,8 +365,9 @@ def test_registry_row_round_trips_through_duckdb_and_predicts_identically(traine
 
 def test_scoring_skips_keys_already_scored(trained):
     frame, run = trained
-    registry = registry_records(run, 1, has_champion=False,
-                                trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
+    registry = registry_records(
+        run, 1, has_champion=False, trained_at=pd.Timestamp("2024-01-01"), invocation_id="x"
+    )
     scoring = frame[frame["split"].isin(["test", "score"])]
     none = empty_promotions()
     quiet = {"log": lambda _: None}
@@ -317,19 +376,28 @@ def test_scoring_skips_keys_already_scored(trained):
     assert list(first.columns) == list(SPIKE_RISK.prediction_dtypes())
     assert champion_job(SPIKE_RISK, scoring, registry, none, first, "h", **quiet).empty
     with pytest.raises(ValueError, match="no champion"):
-        champion_job(SPIKE_RISK, scoring, registry.assign(status="challenger"), none,
-                     scoring.iloc[0:0], "h", **quiet)
+        champion_job(
+            SPIKE_RISK,
+            scoring,
+            registry.assign(status="challenger"),
+            none,
+            scoring.iloc[0:0],
+            "h",
+            **quiet,
+        )
 
 
 def test_a_model_scores_only_rows_after_its_data(trained):
     frame, run = trained
-    registry = registry_records(run, 1, has_champion=False,
-                                trained_at=pd.Timestamp("2024-01-01"), invocation_id="x")
+    registry = registry_records(
+        run, 1, has_champion=False, trained_at=pd.Timestamp("2024-01-01"), invocation_id="x"
+    )
     # as if the model had been trained walk-forward up to a later day
     end = pd.Timestamp("2020-08-10 23:00")
     later = registry.assign(training_mode="walk_forward", validation_end_utc=end)
-    got = champion_job(SPIKE_RISK, frame, later, empty_promotions(), frame.iloc[0:0], "h",
-                       log=lambda _: None)
+    got = champion_job(
+        SPIKE_RISK, frame, later, empty_promotions(), frame.iloc[0:0], "h", log=lambda _: None
+    )
     assert got["target_ts_utc"].min() > end
     assert len(got) == int((frame["target_ts_utc"] > end).sum())
 
@@ -337,13 +405,15 @@ def test_a_model_scores_only_rows_after_its_data(trained):
 def test_regression_is_a_task_not_a_second_pipeline():
     frame = synthetic_mart(days=240)
     features = ("hour_of_day", "is_weekend", "signal")
-    reg_schema = FeatureSchema("synthetic", "h", features, ("zone", "target_ts_utc"),
-                               ("price_eur_mwh",))
+    reg_schema = FeatureSchema(
+        "synthetic", "h", features, ("zone", "target_ts_utc"), ("price_eur_mwh",)
+    )
     run = train_models(frame, reg_schema, DAY_AHEAD_PRICE, TINY, log=lambda _: None)
     for model in run.models:
         ev = pd.DataFrame(model.evaluation)
         test = ev[(ev["split"] == "test") & (ev["entity"] == "ALL")].set_index(
-            ["predictor", "metric"])["value"]
+            ["predictor", "metric"]
+        )["value"]
         assert test[("model", "mae")] < 0.7 * test[("climatology", "mae")]
         assert model.threshold is None and model.calibration.method == "none"
         # residual quantiles of the calibration window cover the test window about as
@@ -354,12 +424,14 @@ def test_regression_is_a_task_not_a_second_pipeline():
     records = registry_records(run, 1, False, pd.Timestamp("2024-01-01"), "x")
     scoring = frame[frame["split"] == "score"]
     scored = RegisteredModel.from_record(records.iloc[0].to_dict()).score(
-        scoring, scoring["zone"].to_numpy())
+        scoring, scoring["zone"].to_numpy()
+    )
     assert scored.is_alert is None and scored.quantiles.shape == (len(scoring), 3)
     assert (np.diff(scored.quantiles, axis=1) >= 0).all()
 
 
 # ------------------------------------------------------------------------ parity
+
 
 @pytest.fixture(scope="module")
 def registered():
@@ -378,18 +450,33 @@ def test_parity_passes_on_the_training_layout(registered):
     check_parity(frame, features)
 
 
-@pytest.mark.parametrize("breakage, expected", [
-    (lambda f: f.drop(columns=["signal"]), "signal: column missing: expected present, got absent"),
-    (lambda f: f[["zone", "signal", "hour_of_day", "is_weekend", "price_lag_24h"]],
-     "hour_of_day: column order: expected position 0, got 'signal' there"),
-    (lambda f: f.assign(hour_of_day=f["hour_of_day"].astype("float64")),
-     "hour_of_day: dtype: expected integer, got float (float64)"),
-    (lambda f: f.assign(is_weekend=f["is_weekend"].astype("int64")),
-     "is_weekend: dtype: expected boolean, got integer (int64)"),
-    (lambda f: f.assign(signal=np.nan), "signal: all values null"),
-    (lambda f: f.assign(signal=np.where(f.index % 7 == 0, np.inf, f["signal"])),
-     "signal: finite values: expected finite numbers, got 412 infinite, e.g. [inf, inf"),
-], ids=["missing", "order", "int-to-float", "bool-to-int", "all-null", "infinite"])
+@pytest.mark.parametrize(
+    "breakage, expected",
+    [
+        (
+            lambda f: f.drop(columns=["signal"]),
+            "signal: column missing: expected present, got absent",
+        ),
+        (
+            lambda f: f[["zone", "signal", "hour_of_day", "is_weekend", "price_lag_24h"]],
+            "hour_of_day: column order: expected position 0, got 'signal' there",
+        ),
+        (
+            lambda f: f.assign(hour_of_day=f["hour_of_day"].astype("float64")),
+            "hour_of_day: dtype: expected integer, got float (float64)",
+        ),
+        (
+            lambda f: f.assign(is_weekend=f["is_weekend"].astype("int64")),
+            "is_weekend: dtype: expected boolean, got integer (int64)",
+        ),
+        (lambda f: f.assign(signal=np.nan), "signal: all values null"),
+        (
+            lambda f: f.assign(signal=np.where(f.index % 7 == 0, np.inf, f["signal"])),
+            "signal: finite values: expected finite numbers, got 412 infinite, e.g. [inf, inf",
+        ),
+    ],
+    ids=["missing", "order", "int-to-float", "bool-to-int", "all-null", "infinite"],
+)
 def test_parity_names_column_rule_expected_and_got(registered, breakage, expected):
     frame, features = registered
     message = parity_message(breakage(frame), features)
@@ -403,9 +490,10 @@ def test_values_beyond_the_training_range_are_scored_and_reported(registered):
     features left the training range."""
     frame, features = registered
     high = next(e["max"] for e in features if e["name"] == "price_lag_24h")
-    extreme = frame.assign(price_lag_24h=np.where(frame.index < 5, high * 30,
-                                                  frame["price_lag_24h"]),
-                           hour_of_day=frame["hour_of_day"])
+    extreme = frame.assign(
+        price_lag_24h=np.where(frame.index < 5, high * 30, frame["price_lag_24h"]),
+        hour_of_day=frame["hour_of_day"],
+    )
     extreme.loc[2, "signal"] = -1e3
     report = check_parity(extreme, features)
     assert report.counts[:5].tolist() == [1, 1, 2, 1, 1]
@@ -432,8 +520,9 @@ def test_walk_forward_windows_end_at_the_newest_label_before_the_cut():
     assert times[splits.train].max() < pd.Timestamp("2020-05-04") - pd.Timedelta(hours=240)
     assert times[splits.train].min() >= pd.Timestamp("2020-04-24") - pd.Timedelta(days=60)
     assert not splits.test.any() and (times[splits.score] >= cut).all()
-    expanding = walk_forward_splits(frame, SPIKE_RISK, WalkForward(
-        window="expanding", validation_days=28, gap_hours=240), cut)
+    expanding = walk_forward_splits(
+        frame, SPIKE_RISK, WalkForward(window="expanding", validation_days=28, gap_hours=240), cut
+    )
     assert times[expanding.train].min() == times.min()
     # labels from the cut on never reach training or validation
     scrambled = frame.copy()
@@ -450,10 +539,12 @@ def test_families_trained_in_parallel_equal_a_serial_run():
 
     frame = synthetic_mart(days=200)
     config = replace(TINY, fit=replace(TINY.fit, threads=1))
-    serial = train_models(frame, schema(), SPIKE_RISK, replace(config, workers=1),
-                          log=lambda _: None)
-    parallel = train_models(frame, schema(), SPIKE_RISK, replace(config, workers=2),
-                            log=lambda _: None)
+    serial = train_models(
+        frame, schema(), SPIKE_RISK, replace(config, workers=1), log=lambda _: None
+    )
+    parallel = train_models(
+        frame, schema(), SPIKE_RISK, replace(config, workers=2), log=lambda _: None
+    )
     for a, b in zip(serial.models, parallel.models, strict=True):
         assert a.family == b.family
         assert a.predictor.model_text == b.predictor.model_text
@@ -462,4 +553,5 @@ def test_families_trained_in_parallel_equal_a_serial_run():
         assert a.evaluation == b.evaluation
         assert a.prediction_reference == b.prediction_reference
         assert {k: v for k, v in a.tuning.items() if k != "seconds"} == {
-            k: v for k, v in b.tuning.items() if k != "seconds"}
+            k: v for k, v in b.tuning.items() if k != "seconds"
+        }
