@@ -13,6 +13,14 @@
     ^([A-Z]{2})_((temperature|radiation)(_.+)?)$
 {%- endmacro %}
 
+{% macro opsd_known_variables(source) -%}
+    {#- The OPSD variables (column-name suffixes) the hourly layer reads from one raw
+        file ('time_series' or 'weather'): what the staging models' known_columns rule
+        recognises besides var opsd_ignore_columns. -#}
+    {{ return(opsd_hourly_series() | selectattr('source', 'equalto', source)
+        | map(attribute='variable') | list) }}
+{%- endmacro %}
+
 {% macro opsd_hourly_series() -%}
     {#-
         The typed hourly series built from OPSD, in one place: short name (for the

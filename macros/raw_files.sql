@@ -25,11 +25,16 @@
 {%- endmacro %}
 
 
-{% macro assert_raw_file_columns(relation, raw_path, required, value_column_regex) %}
+{% macro assert_raw_file_columns(relation, raw_path, required, value_column_regex,
+        known_variables=none, ignore_patterns=[]) %}
     {#-
-        Fail before any data is read when the raw file is absent, or lacks a required
-        column or any column that matches value_column_regex. Runs at execution time
-        only (dbt parses models without a warehouse).
+        Fail before any data is read when the raw file is absent, its header repeats a
+        name, it lacks a required column or any column that matches value_column_regex,
+        or (with known_variables) it has a column no rule recognises: every column
+        besides the required ones must match value_column_regex with a variable (its
+        second group) in known_variables, or match one of ignore_patterns (column names
+        or glob patterns such as '*_capacity'). Runs at execution time only (dbt parses
+        models without a warehouse).
     -#}
     {%- if not execute or raw_path is none -%}{{ return(none) }}{%- endif -%}
     {%- set found = run_query(
@@ -78,6 +83,23 @@
         {{ exceptions.raise_compiler_error(raw_path ~ ": the file has a header but no data "
             ~ "rows [rule: data_rows_present]") }}
     {%- endif -%}
+    {#- the header as written: the CSV reader renames a repeated name (x, x_1) -#}
+    {%- set header_line = run_query(
+        "select l from read_csv('" ~ raw_path ~ "', header = false, auto_detect = false, "
+        ~ "columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', escape = '') limit 1"
+        ).columns[0].values()[0] -%}
+    {%- set header_names = [] -%}
+    {%- for name in header_line.lstrip('\ufeff').rstrip('\r').split(',') -%}
+        {%- do header_names.append(name.strip().strip('"')) -%}
+    {%- endfor -%}
+    {%- for name in header_names -%}
+        {%- set first = header_names.index(name) -%}
+        {%- if loop.index0 > first -%}
+            {{ exceptions.raise_compiler_error(
+                raw_path ~ ", column " ~ name ~ ": the header names it twice, at positions "
+                ~ (first + 1) ~ " and " ~ loop.index ~ " [rule: unique_header]") }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set described = run_query("describe select * from " ~ relation) -%}
     {%- set columns = described.columns[0].values() | list -%}
     {%- for name in required -%}
@@ -103,6 +125,37 @@
             ~ "; the header has " ~ (columns | reject('equalto', 'filename') | join(', '))
             ~ " [rule: value_columns_present]") }}
     {%- endif -%}
+    {%- if known_variables is not none -%}
+        {%- set ignored = [] -%}
+        {%- for pattern in ignore_patterns -%}
+            {%- do ignored.append(
+                '^' ~ (modules.re.escape(pattern) | replace('\\*', '.*')
+                       | replace('\\?', '.')) ~ '$') -%}
+        {%- endfor -%}
+        {%- set unknown = [] -%}
+        {%- for name in columns if name != 'filename' and name not in required -%}
+            {%- set parts = modules.re.match(value_column_regex, name) -%}
+            {%- set is_known = parts and parts.group(2) in known_variables -%}
+            {%- set matched = [] -%}
+            {%- for rx in ignored if modules.re.match(rx, name) -%}
+                {%- do matched.append(rx) -%}
+            {%- endfor -%}
+            {%- if not is_known and matched | length == 0 -%}
+                {%- do unknown.append(name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if unknown | length > 0 -%}
+            {{ exceptions.raise_compiler_error(
+                raw_path ~ ", column" ~ ("s " if unknown | length > 1 else " ")
+                ~ unknown | join(', ') ~ ": no rule recognises "
+                ~ ("them" if unknown | length > 1 else "it")
+                ~ "; value columns are <region>_<variable> with variable one of "
+                ~ known_variables | join(', ')
+                ~ ". A renamed column would lose its values; list columns the project "
+                ~ "should skip (names or patterns like '*_capacity') in var "
+                ~ "opsd_ignore_columns [rule: known_columns]") }}
+        {%- endif -%}
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -119,19 +172,34 @@
 {%- endmacro %}
 
 
+{% macro iso_timestamp_to_utc(raw_column) -%}
+    {#-
+        ISO 8601 text with an explicit offset (2021-01-01T00:00:00Z, ...+00:00,
+        2021-01-01T01:00:00+01:00 or +0100) as a naive UTC timestamp; null when the
+        text is not such a timestamp. Text without an offset is ambiguous: null.
+    -#}
+    coalesce(
+        try_strptime({{ raw_column }}, '%Y-%m-%dT%H:%M:%SZ'),
+        timezone('UTC', try_strptime({{ raw_column }}, '%Y-%m-%dT%H:%M:%S%z'))
+    )
+{%- endmacro %}
+
+
 {% macro parse_utc_hour_or_fail(raw_column, file, line) -%}
     {#-
-        Parse OPSD's utc_timestamp text (2021-01-01T00:00:00Z) into a naive UTC
-        timestamp, or abort naming file, column, line and rule. The value must be on
-        the hour and strictly later than the previous line's.
+        Parse OPSD's utc_timestamp text (2021-01-01T00:00:00Z, or any explicit offset:
+        what pandas writes, 2021-01-01T00:00:00+00:00) into a naive UTC timestamp, or
+        abort naming file, column, line and rule. The value must be on the hour and
+        strictly later than the previous line's.
     -#}
-    {%- set parsed = "try_strptime(" ~ raw_column ~ ", '%Y-%m-%dT%H:%M:%SZ')" -%}
+    {%- set parsed = iso_timestamp_to_utc(raw_column) -%}
     {%- set previous = "lag(" ~ parsed ~ ") over (order by " ~ line ~ ")" -%}
     case
         when {{ parsed }} is null
             then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
                 "coalesce('''' || " ~ raw_column ~ " || '''', 'empty value')"
-                ~ " || ' is not a UTC timestamp like 2021-01-01T00:00:00Z'",
+                ~ " || ' is not a UTC timestamp like 2021-01-01T00:00:00Z'"
+                ~ " || ' (ISO 8601 with Z or an offset such as +01:00)'",
                 'utc_timestamp_format') }}
         when date_trunc('hour', {{ parsed }}) <> {{ parsed }}
             then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
@@ -155,14 +223,14 @@
         OPSD's cet_cest_timestamp (2021-01-01T01:00:00+0100) must denote the same
         instant as utc_timestamp; returns true or aborts naming the rule.
     -#}
-    {%- set parsed = "try_strptime(" ~ raw_column ~ ", '%Y-%m-%dT%H:%M:%S%z')" -%}
+    {%- set parsed = iso_timestamp_to_utc(raw_column) -%}
     case
         when {{ parsed }} is null
             then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
                 "coalesce('''' || " ~ raw_column ~ " || '''', 'empty value')"
                 ~ " || ' is not a local timestamp like 2021-01-01T01:00:00+0100'",
                 'local_timestamp_format') }}
-        when timezone('UTC', {{ parsed }}) <> {{ ts_utc }}
+        when {{ parsed }} <> {{ ts_utc }}
             then {{ raise_raw_error(file, "'" ~ raw_column ~ "'", line,
                 "'''' || " ~ raw_column ~ " || ''' is not the same instant as '"
                 ~ " || strftime(" ~ ts_utc ~ ", '%Y-%m-%dT%H:%M:%SZ')",

@@ -71,7 +71,8 @@ USER_AGENT = "open-power-ml-downloader/0.1 (+python urllib)"
 PART_DIR_NAME = ".download"
 
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UTC_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# ISO 8601 with an explicit offset: Z, +00:00, +01:00 or +0100 (as staging accepts)
+_UTC_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})$")
 _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 _ALGORITHM_BY_HEX_LENGTH = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 
@@ -855,7 +856,7 @@ def _check_csv(info: PackageInfo, path: Path) -> _ParseSummary:
                 if parsed is None:
                     raise DownloadError(
                         f"{name} line {line}: utc_timestamp {stamp!r} is not of the form "
-                        "YYYY-MM-DDTHH:MM:SSZ"
+                        "YYYY-MM-DDTHH:MM:SSZ (or with an offset such as +01:00)"
                     )
                 if previous_parsed is not None and parsed <= previous_parsed:
                     raise DownloadError(
@@ -881,7 +882,7 @@ def _parse_utc_timestamp(value: str) -> datetime | None:
     if not _UTC_TIMESTAMP_RE.match(value):
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
     except ValueError:
         return None
 

@@ -14,6 +14,7 @@ import csv
 import io
 import shutil
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from python_ml.data.opsd_sample import SampleSpec, generate_opsd_sample
@@ -81,8 +82,36 @@ def cases(rows: list[list[str]]) -> dict[str, str]:
                 if name.startswith("FR_"):
                     row[index] = ""
 
+    def utc_with_offset(hours: int):
+        # the same instants written with an explicit offset instead of Z (hours=0 is what
+        # pandas writes: 2017-10-26T00:00:00+00:00)
+        def edit(r):
+            shift = timedelta(hours=hours)
+            sign = "+" if hours >= 0 else "-"
+            offset = f"{sign}{abs(hours):02d}:00"
+            for row in r[1:]:
+                instant = datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ") + shift
+                row[0] = instant.strftime("%Y-%m-%dT%H:%M:%S") + offset
+
+        return edit
+
+    def add_column(name: str, value: str):
+        def edit(r):
+            r[0].append(name)
+            for row in r[1:]:
+                row.append(value)
+
+        return edit
+
     clean = text_of(rows)
     return {
+        "utc_offset_zero": edited(utc_with_offset(0)),
+        "utc_offset_plus_one": edited(utc_with_offset(1)),
+        "repeated_header": edited(
+            rename("FR_load_forecast_entsoe_transparency", "FR_load_actual_entsoe_transparency")
+        ),
+        "renamed_value_column": edited(rename("DE_LU_price_day_ahead", "DE_LU_price_dayahead")),
+        "unused_opsd_family": edited(add_column("DE_LU_solar_capacity", "61000")),
         "missing_column": edited(drop_column("utc_timestamp")),
         "renamed_column": edited(rename("cet_cest_timestamp", "cet_cest_time")),
         "text_in_numeric": edited(set_cell(40, "DE_LU_price_day_ahead", "n/a")),

@@ -77,6 +77,18 @@ FAILING = {
         "utc_timestamp_format",
         "line 10: '26/10/2019 07:00' is not a UTC timestamp",
     ),
+    "repeated_header": (
+        "stg_opsd__time_series",
+        "FR_load_actual_entsoe_transparency",
+        "unique_header",
+        "the header names it twice, at positions 9 and 10",
+    ),
+    "renamed_value_column": (
+        "stg_opsd__time_series",
+        "DE_LU_price_dayahead",
+        "known_columns",
+        "no rule recognises it; value columns are <region>_<variable> with variable one of",
+    ),
     "negative_load": (
         "expectations_passed_dq_stg_opsd__time_series_",
         '"source_column": "FR_load_actual_entsoe_transparency"',
@@ -107,6 +119,11 @@ HARMLESS = (
     "zone_mid_file",
     "gap_of_three_hours",
     "empty_cells",
+    # the same instants with an explicit offset (what pandas writes, and +01:00)
+    "utc_offset_zero",
+    "utc_offset_plus_one",
+    # a column of a family declared in var opsd_ignore_columns (*_capacity)
+    "unused_opsd_family",
     "clean",
 )
 
@@ -209,3 +226,50 @@ def test_a_quirk_is_flagged_and_recorded_not_fatal(case, ml_raw_dir, tmp_path):
     assert recorded == everywhere  # the suite's count, recorded as a passing warning
     if case == "zone_mid_file":
         assert (starts[zone] - starts["DE_LU"]).total_seconds() == 24 * 3600
+
+
+def test_a_column_listed_in_opsd_ignore_columns_is_accepted(ml_raw_dir, tmp_path):
+    """known_columns refuses a renamed value column unless the user names it (or a pattern
+    for it) in var opsd_ignore_columns. Then the file loads: the column is staged under its
+    own name (nothing in the file is lost) and no hourly series reads it."""
+    warehouse = tmp_path / "open_power.duckdb"
+    run = run_dbt(
+        ["build", "--select", "stg_opsd__time_series", "--exclude", "test_type:unit"],
+        warehouse=warehouse,
+        raw_dir=land("renamed_value_column", tmp_path, ml_raw_dir),
+        work_dir=tmp_path,
+        extra_vars={"opsd_ignore_columns": ["*_capacity", "DE_LU_price_day*"]},
+    )
+    assert run.success, run.failure_text()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        variables = dict(
+            con.sql(
+                "select source_column, count(*) from stg_opsd__time_series "
+                "where zone = 'DE_LU' group by all"
+            ).fetchall()
+        )
+    assert "DE_LU_load_actual_entsoe_transparency" in variables
+    assert variables["DE_LU_price_dayahead"] == 97
+
+
+@pytest.mark.parametrize("case", ["utc_offset_zero", "utc_offset_plus_one"])
+def test_an_explicit_utc_offset_stages_the_same_instants_as_z(case, ml_raw_dir, tmp_path):
+    """utc_timestamp written with +00:00 or +01:00 instead of Z denotes the same instants:
+    staging holds exactly the rows of the Z-suffixed file."""
+    staged = {}
+    for name in ("clean", case):
+        work = tmp_path / name
+        run = run_dbt(
+            ["build", "--select", "stg_opsd__time_series", "--exclude", "test_type:unit"],
+            warehouse=work / "open_power.duckdb",
+            raw_dir=land(name, work, ml_raw_dir),
+            work_dir=work,
+        )
+        assert run.success, run.failure_text()
+        with duckdb.connect(str(work / "open_power.duckdb"), read_only=True) as con:
+            staged[name] = con.sql(
+                "select ts_utc, zone, variable, value, source_column, source_line "
+                "from stg_opsd__time_series order by all"
+            ).fetchall()
+    assert len(staged["clean"]) > 1000
+    assert staged[case] == staged["clean"]

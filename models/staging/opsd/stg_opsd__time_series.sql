@@ -9,7 +9,9 @@
 {%- do assert_raw_file_columns(
     source('opsd', 'time_series_60min_singleindex'), raw_path,
     required=['utc_timestamp', 'cet_cest_timestamp'],
-    value_column_regex=column_regex) %}
+    value_column_regex=column_regex,
+    known_variables=opsd_known_variables('time_series'),
+    ignore_patterns=var('opsd_ignore_columns')) %}
 
 with
 

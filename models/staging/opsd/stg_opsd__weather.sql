@@ -9,7 +9,9 @@
 {%- do assert_raw_file_columns(
     source('opsd', 'weather_data'), raw_path,
     required=['utc_timestamp'],
-    value_column_regex=column_regex) %}
+    value_column_regex=column_regex,
+    known_variables=opsd_known_variables('weather'),
+    ignore_patterns=var('opsd_ignore_columns')) %}
 
 with
 
