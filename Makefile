@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .PHONY: demo test install generate build summary sql download entsoe docs lint bench clean \
 	hourly daily lifecycle report ercot-real bench-ercot backtest backtest-entsoe \
-	bench-training
+	bench-training notebook
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -119,9 +119,29 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_features.py $(BENCH_ARGS)
 
+# Python (ruff: lint rules and formatting) and SQL (sqlfluff with dbt's templater: what is
+# linted is what dbt compiles). The same hooks run on commit after `$(BIN)/pre-commit install`.
+# dbt compiles the staging models with their raw-file checks on, so the sample is generated
+# when no raw files exist, and compilation uses a scratch DuckDB file, not the warehouse. A
+# model dbt cannot compile would be skipped by sqlfluff without a violation: that fails too.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
+	$(BIN)/python -m python_ml generate opsd --if-absent
+	$(BIN)/python -m python_ml generate ercot --if-absent
+	@mkdir -p target
+	@OPEN_POWER_DUCKDB=target/lint.duckdb $(BIN)/sqlfluff lint models > target/sqlfluff.log 2>&1; \
+		status=$$?; grep -v 'resource_tracker\|warnings.warn' target/sqlfluff.log; \
+		if grep -q 'fatal exception during compilation' target/sqlfluff.log; then \
+			echo 'sqlfluff skipped a model dbt could not compile (see above)'; exit 1; fi; \
+		exit $$status
+
+# The walk-through notebook executed on the demo warehouse, rendered to warehouse/notebook/.
+notebook: $(STAMP)
+	@test -f warehouse/open_power.duckdb || $(MAKE) demo
+	$(BIN)/python -m python_ml notebook
 
 clean:
 	rm -rf target logs warehouse/open_power.duckdb warehouse/open_power.duckdb.wal warehouse/.snapshots \
-		warehouse/logs warehouse/lifecycle warehouse/report warehouse/ercot_real
+		warehouse/logs warehouse/lifecycle warehouse/report warehouse/ercot_real warehouse/notebook

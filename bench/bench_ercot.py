@@ -35,8 +35,8 @@ What is measured (cached in ``warehouse/bench/ercot/<label>/``; ``--fresh`` redo
    Ratio incremental / full build; node seconds beside. The appended files are removed
    afterwards.
 
-Output: a table on stdout, progress on stderr, results in
-``warehouse/bench/ercot/results.json``. Engines use their defaults on this machine (DuckDB
+Output: a table on stdout, progress on stderr, results in ``bench/results/ercot.json``
+(bench/README.md is regenerated from it). Engines use their defaults on this machine (DuckDB
 and Polars: all cores; pandas: one); dbt's DuckDB memory limit is the profile's
 (``OPEN_POWER_DUCKDB_MEMORY``, default 8GB) unless ``--memory-limit`` is given.
 """
@@ -52,6 +52,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import render_readme  # noqa: E402
 from bench_features import log, run_measured, versions  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -467,7 +468,7 @@ def main(argv: list[str] | None = None) -> None:
         spec += ["--days", str(args.days)]
     label = "scale" if spec == ["--scale"] else f"{args.points or 1000}p_{args.days or 1096}d"
     state = prepare(label, spec, args.fresh)
-    results_file = BENCH_ROOT / "results.json"
+    results_file = render_readme.results_file("ercot")
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     earlier = results.get(label, {})
     if args.skip_full and (BENCH_ROOT / label / "ercot.duckdb").exists() and earlier:
@@ -499,8 +500,9 @@ def main(argv: list[str] | None = None) -> None:
         "incremental_day": incr,
         "report": text,
     }
+    results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(results, indent=2))
-    log(f"results in {results_file}")
+    log(f"results in {results_file}; {render_readme.write()} regenerated")
 
 
 if __name__ == "__main__":

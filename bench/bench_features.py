@@ -59,7 +59,8 @@ What is measured, per size (zone-hours; zones = size / 26,280 hours of 3 years):
 
 Output: one table per size on stdout (workload, engine, rows, seconds, rows/s, peak MiB, ratio
 to duckdb-plain in seconds and memory), agreement and incremental ratios; progress on stderr;
-all results merged into ``warehouse/bench/results.json``. Engines use their defaults on this
+all results merged into ``bench/results/features.json`` (bench/README.md is regenerated
+from it). Engines use their defaults on this
 machine (DuckDB and Polars: all cores; pandas: one), nothing is tuned per engine.
 """
 
@@ -75,6 +76,8 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import render_readme  # bench/ is on the path: the script runs from there
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BENCH_ROOT = PROJECT_DIR / "warehouse" / "bench"
@@ -654,7 +657,8 @@ def main(argv: list[str] | None = None) -> None:
 
     sys.path.insert(0, str(PROJECT_DIR))
     BENCH_ROOT.mkdir(parents=True, exist_ok=True)
-    results_path = BENCH_ROOT / "results.json"
+    results_path = render_readme.results_file("features")
+    results_path.parent.mkdir(parents=True, exist_ok=True)
     all_results = json.loads(results_path.read_text()) if results_path.exists() else {}
     all_results.setdefault("sizes", {})
     all_results["machine"] = versions()
@@ -717,7 +721,7 @@ def main(argv: list[str] | None = None) -> None:
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         results_path.write_text(json.dumps(all_results, indent=2, default=str))
-        log(f"results written to {results_path}")
+        log(f"results written to {results_path}; {render_readme.write()} regenerated")
     if failed:
         print("FAILED: " + "; ".join(failed), flush=True)
         raise SystemExit(1)

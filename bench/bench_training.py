@@ -19,7 +19,7 @@ run tries the same trials. Three runs, each timed on the wall clock:
 
 Ratios are against run 1. Run 3 must equal run 2 bitwise (model text, parameters, trials,
 calibration, threshold, evaluation): the fits are the same, only the processes differ.
-Results go to ``warehouse/bench/training/results.json``.
+Results go to ``bench/results/training.json``, from which bench/README.md is regenerated.
 """
 
 from __future__ import annotations
@@ -36,11 +36,14 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
+from render_readme import results_file  # noqa: E402
+from render_readme import write as write_readme  # noqa: E402
+
 from python_ml.cli import project_vars  # noqa: E402
 from python_ml.training.backtest import load_inputs  # noqa: E402
 from python_ml.training.pipeline import TrainingConfig, TrainingRun, train_models  # noqa: E402
 
-RESULTS = PROJECT_DIR / "warehouse" / "bench" / "training" / "results.json"
+RESULTS = results_file("training")
 
 
 def log(msg: str) -> None:
@@ -149,7 +152,7 @@ def main() -> int:
         )
         + "\n"
     )
-    print(f"results: {RESULTS}")
+    print(f"results: {RESULTS}; {write_readme()} regenerated")
     return 0 if equal else 1
 
 

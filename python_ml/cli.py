@@ -681,6 +681,26 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", default="warehouse/docs", help="site folder (default: %(default)s)")
     docs.set_defaults(handler=_cmd_docs)
 
+    notebook = commands.add_parser(
+        "notebook",
+        help="execute the walk-through notebook on the warehouse and render it to HTML",
+        description="Run notebooks/walkthrough.py (jupytext) cell by cell on a snapshot of "
+        "the warehouse and write <out>/walkthrough.html with its outputs and plots.",
+    )
+    notebook.add_argument(
+        "--warehouse", help=f"DuckDB file (default: $OPEN_POWER_DUCKDB or {DEFAULT_WAREHOUSE})"
+    )
+    notebook.add_argument(
+        "--raw-dir", default=str(DEFAULT_RAW_DIR), help="its raw folder (default: %(default)s)"
+    )
+    notebook.add_argument(
+        "--out", default="warehouse/notebook", help="output folder (default: %(default)s)"
+    )
+    notebook.add_argument(
+        "--timeout", type=int, default=600, help="seconds a cell may run (default: %(default)s)"
+    )
+    notebook.set_defaults(handler=_cmd_notebook)
+
     backtest = commands.add_parser(
         "backtest",
         help="walk-forward backtest of a task: retrain every N days, score the next period",
@@ -819,6 +839,22 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     except docs.DocsError as error:
         raise CliError(str(error)) from None
     print(f"data docs: {index}")
+    return 0
+
+
+def _cmd_notebook(args: argparse.Namespace) -> int:
+    from python_ml.ops import notebook
+
+    try:
+        page = notebook.render(
+            warehouse_path(args.warehouse),
+            Path(args.out).resolve(),
+            raw_dir=Path(args.raw_dir).resolve(),
+            timeout=args.timeout,
+        )
+    except notebook.NotebookError as error:
+        raise CliError(str(error)) from None
+    print(f"notebook: {page}")
     return 0
 
 
