@@ -1,11 +1,15 @@
-"""The data-docs site: dbt docs and Great Expectations Data Docs, viewable offline.
+"""The data-docs site: dbt docs, Great Expectations Data Docs and the project's documentation
+pages, viewable offline.
 
 `build_site(warehouse, out_dir)` writes
-  <out>/index.html   one page linking both
+  <out>/index.html   one page linking all of them
   <out>/dbt/         `dbt docs generate --static` (one self-contained page)
   <out>/gx/          Great Expectations Data Docs for every suite on the warehouse's tables,
                      with the CSS and JavaScript its templates load from CDNs replaced by
                      copies from the npm registry (`npm pack`, cached in <out>/.npm-cache)
+  <out>/pages/       every docs/*.md page rendered to HTML (Python-Markdown); links between
+                     pages point at the rendered pages, links to other files of the
+                     repository at those files, and links to nothing become plain text
 Run it with `make docs` (python -m python_ml docs).
 """
 
@@ -18,7 +22,9 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 
@@ -100,6 +106,9 @@ PARAMETER_VARS = (
     "max_zone_power_mw",
     "max_abs_standardized_feature",
 )
+
+
+PAGES_DIR = "pages"
 
 
 class DocsError(RuntimeError):
@@ -273,6 +282,148 @@ def build_dbt_docs(
     return out / "index.html"
 
 
+# ---------------------------------------------------------------- documentation pages
+
+_HEADING_PUNCTUATION = re.compile(r"[^\w\- ]")
+_ANCHOR = re.compile(r'<a href="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_MARKDOWN_LINK_TARGET = re.compile(r"\]\(([^)\s]+\.md)(?:#[^)\s]*)?\)")
+# a row of docs/README.md's table: | [Title](page.md) | what it covers |
+_INDEX_ROW = re.compile(r"^\|\s*\[[^\]]*\]\(([^)\s]+\.md)\)\s*\|\s*(.+?)\s*\|\s*$", re.MULTILINE)
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} · Open Power ML</title>
+<style>
+body{{font-family:sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;line-height:1.5;
+color:#1f2328}}
+nav{{font-size:.9rem;border-bottom:1px solid #d0d7de;padding-bottom:.6rem;margin-bottom:1rem}}
+nav a{{margin-right:.8rem}}
+code{{background:#f6f8fa;padding:.1em .3em;border-radius:4px;font-size:90%}}
+pre{{background:#f6f8fa;padding:.8rem;overflow-x:auto;border-radius:6px;line-height:1.35}}
+pre code{{background:none;padding:0}}
+table{{border-collapse:collapse;margin:1rem 0;font-size:.92rem}}
+th,td{{border:1px solid #d0d7de;padding:.3rem .6rem;vertical-align:top;text-align:left}}
+th{{background:#f6f8fa}}
+</style></head>
+<body><nav id="docs-nav"><a href="../index.html">Data docs index</a>{nav}</nav>
+<main>
+{body}
+</main></body></html>
+"""
+
+
+@dataclass(frozen=True)
+class DocPage:
+    """One rendered documentation page."""
+
+    source: Path
+    output: Path
+    title: str
+    summary: str = ""
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lowercase, punctuation dropped, each space a hyphen
+    (duplicates get -1, -2, ... appended; the caller handles those)."""
+    return _HEADING_PUNCTUATION.sub("", heading.strip().lower()).replace(" ", "-")
+
+
+def _page_title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip().replace("`", "")
+    return fallback
+
+
+def _page_order(docs_dir: Path) -> list[Path]:
+    """docs/README.md first, then the pages in the order it links them, then the rest."""
+    pages = sorted(docs_dir.glob("*.md"))
+    index = docs_dir / "README.md"
+    order = [index] if index in pages else []
+    if index.exists():
+        for target in _MARKDOWN_LINK_TARGET.findall(index.read_text(encoding="utf-8")):
+            path = docs_dir / unquote(target)
+            if path in pages and path not in order:
+                order.append(path)
+    return order + [p for p in pages if p not in order]
+
+
+def _rewrite_links(html_text: str, page: DocPage, pages: dict[Path, DocPage], root: Path) -> str:
+    """Point relative links at the rendered page (another docs page) or at the file in the
+    repository; a link whose target does not exist becomes plain text."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        href, attributes, text = match.groups()
+        if not href or href.startswith("#") or _SCHEME.match(href):
+            return match.group(0)
+        path, _, fragment = href.partition("#")
+        target = (page.source.parent / unquote(path)).resolve()
+        if target in pages:
+            new = os.path.relpath(pages[target].output, page.output.parent)
+        elif target.exists() and (target == root or root in target.parents):
+            new = os.path.relpath(target, page.output.parent)
+            if target.is_dir():
+                new += "/"
+            fragment = ""  # a repository file is shown as it is, without anchors
+        else:
+            return f'<span class="unresolved-link">{text}</span>'
+        new = html.escape(Path(new).as_posix() + (f"#{fragment}" if fragment else ""), quote=True)
+        return f'<a href="{new}"{attributes}>{text}</a>'
+
+    return _ANCHOR.sub(rewrite, html_text)
+
+
+def build_pages(docs_dir: Path, out: Path, root: Path | None = None) -> list[DocPage]:
+    """Render every Markdown page of `docs_dir` into `out` (one .html per page); `root` is
+    the repository the pages' other links point into (default: docs_dir's parent)."""
+    try:
+        import markdown
+        from markdown.extensions.toc import TocExtension
+    except ImportError:
+        raise DocsError(
+            "Python-Markdown renders the documentation pages; it is not installed "
+            "(.venv/bin/pip install markdown)"
+        ) from None
+
+    root = (root or docs_dir.parent).resolve()
+    sources = [p.resolve() for p in _page_order(docs_dir)]
+    if not sources:
+        raise DocsError(f"{docs_dir}: no Markdown pages")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    index = docs_dir / "README.md"
+    summaries = {
+        (docs_dir / unquote(target)).resolve(): summary
+        for target, summary in _INDEX_ROW.findall(
+            index.read_text(encoding="utf-8") if index.exists() else ""
+        )
+    }
+    summaries.setdefault(index.resolve(), "what each page covers")
+    pages: dict[Path, DocPage] = {}
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        title = _page_title(text, source.stem)
+        summary = re.sub(r"`([^`]*)`", r"\1", summaries.get(source, ""))
+        pages[source] = DocPage(source, out / f"{source.stem}.html", title, summary)
+    links = [(html.escape(p.output.name), html.escape(p.title)) for p in pages.values()]
+    nav = "".join(f'<a href="{name}">{title}</a>' for name, title in links)
+    for page in pages.values():
+        converter = markdown.Markdown(
+            extensions=[
+                "tables",
+                "fenced_code",
+                TocExtension(slugify=lambda value, _separator: github_slug(value)),
+            ]
+        )
+        body = converter.convert(page.source.read_text(encoding="utf-8"))
+        body = _rewrite_links(body, page, pages, root)
+        page.output.write_text(
+            PAGE.format(title=html.escape(page.title), nav=nav, body=body), encoding="utf-8"
+        )
+    return list(pages.values())
+
+
 INDEX = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Open Power ML data docs</title>
 <style>body{{font-family:sans-serif;max-width:44rem;margin:3rem auto;line-height:1.5}}
@@ -284,6 +435,11 @@ li{{margin:.6rem 0}}</style></head>
 test, with the lineage graph.</li>
 <li><a id="gx-docs" href="gx/index.html">Great Expectations Data Docs</a>: the suites and
 their latest validation results on the warehouse ({suites}).</li>
+</ul>
+<h2>Documentation</h2>
+<p>The project's pages (<code>docs/</code>), rendered:</p>
+<ul id="docs-pages">
+{pages}
 </ul></body></html>
 """
 
@@ -294,7 +450,10 @@ def build_site(
     project_dir: Path,
     parameters: dict[str, object],
     dbt_vars: dict[str, object] | None = None,
+    docs_dir: Path | None = None,
 ) -> Path:
+    """Build the whole site into `out` and return its index page. The documentation pages
+    come from `docs_dir` (default: the project's docs/)."""
     from datetime import UTC, datetime
 
     if not warehouse.exists():
@@ -303,11 +462,18 @@ def build_site(
     with tempfile.TemporaryDirectory() as tmp:
         build_dbt_docs(out / "dbt", project_dir, Path(tmp), dbt_vars)
     build_gx_docs(warehouse, out / "gx", parameters, out / ".npm-cache")
+    pages = build_pages(docs_dir or project_dir / "docs", out / PAGES_DIR, project_dir)
+    items = "\n".join(
+        f'<li><a class="doc-page" href="{PAGES_DIR}/{html.escape(p.output.name)}">'
+        f"{html.escape(p.title)}</a>{': ' + html.escape(p.summary) if p.summary else ''}</li>"
+        for p in pages
+    )
     (out / "index.html").write_text(
         INDEX.format(
             built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             warehouse=html.escape(str(warehouse)),
             suites=", ".join(TABLE_SUITES),
+            pages=items,
         ),
         encoding="utf-8",
     )
