@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .PHONY: demo test install generate build summary sql download entsoe docs lint bench clean \
 	hourly daily lifecycle report ercot-real bench-ercot backtest backtest-entsoe \
-	bench-training notebook
+	bench-training notebook lint-sql
 
 demo: $(STAMP)
 	$(BIN)/python -m python_ml generate opsd --if-absent
@@ -51,7 +51,7 @@ sql: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m python_ml docs
 
-# Scheduled paths (selectors.yml), one run at a time per warehouse; see README, "Operations".
+# Scheduled paths (selectors.yml), one run at a time per warehouse; see docs/operations.md.
 hourly: $(STAMP)
 	$(BIN)/python -m python_ml run hourly
 
@@ -70,7 +70,7 @@ report: $(STAMP)
 download: $(STAMP)
 	$(BIN)/python -m python_ml download opsd
 
-# Real data: ENTSO-E day-ahead extracts (see README, "Real data") landed in the raw layout and
+# Real data: ENTSO-E day-ahead extracts (see docs/real-data.md) landed in the raw layout and
 # built into a separate warehouse with the default vars, as a user who drops files in would
 # (the ERCOT layers are left out: the extracts hold no ERCOT reports).
 ENTSOE_SOURCE ?= ../shared/data/real/entsoe_deepforkit
@@ -95,7 +95,7 @@ backtest-entsoe: $(STAMP)
 	$(BIN)/python -m python_ml backtest --warehouse $(ENTSOE_DIR)/open_power.duckdb \
 		--task $(BACKTEST_TASK) --start 2022-01-01 --end 2023-06-30 --every 28d
 
-# Real data: the 2024-26 ERCOT hub and load-zone extract (see README, "ERCOT") landed in the
+# Real data: the 2024-26 ERCOT hub and load-zone extract (see docs/ercot.md) landed in the
 # native report layouts and built into a separate warehouse (rebuilt in full: the adapter
 # rewrites its yearly files in place). It has no load, wind, solar or SCED reports.
 ERCOT_SOURCE ?= ../shared/data/real/ercot_hub_lz_hourly_2024_2026
@@ -121,17 +121,21 @@ bench: $(STAMP)
 
 # Python (ruff: lint rules and formatting) and SQL (sqlfluff with dbt's templater: what is
 # linted is what dbt compiles). The same hooks run on commit after `$(BIN)/pre-commit install`.
-# dbt compiles the staging models with their raw-file checks on, so the sample is generated
-# when no raw files exist, and compilation uses a scratch DuckDB file, not the warehouse. A
-# model dbt cannot compile would be skipped by sqlfluff without a violation: that fails too.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
-	$(BIN)/python -m python_ml generate opsd --if-absent
-	$(BIN)/python -m python_ml generate ercot --if-absent
+	$(MAKE) --no-print-directory lint-sql
+
+# dbt compiles the staging models with their raw-file checks on, so the sample is generated
+# when no raw files exist, and compilation uses a scratch DuckDB file, not the warehouse. A
+# model dbt cannot compile would be skipped by sqlfluff without a violation: that fails too.
+SQL_FILES ?= models
+lint-sql: $(STAMP)
+	@$(BIN)/python -m python_ml generate opsd --if-absent >/dev/null
+	@$(BIN)/python -m python_ml generate ercot --if-absent >/dev/null
 	@mkdir -p target
-	@OPEN_POWER_DUCKDB=target/lint.duckdb $(BIN)/sqlfluff lint models > target/sqlfluff.log 2>&1; \
+	@OPEN_POWER_DUCKDB=target/lint.duckdb $(BIN)/sqlfluff lint $(SQL_FILES) > target/sqlfluff.log 2>&1; \
 		status=$$?; grep -v 'resource_tracker\|warnings.warn' target/sqlfluff.log; \
 		if grep -q 'fatal exception during compilation' target/sqlfluff.log; then \
 			echo 'sqlfluff skipped a model dbt could not compile (see above)'; exit 1; fi; \
