@@ -50,6 +50,11 @@
         {{ exceptions.raise_compiler_error(raw_path ~ ": the file is empty (0 bytes), not even "
             ~ "a header [rule: non_empty_file]") }}
     {%- endif -%}
+    {#- the header as written: the CSV reader renames a repeated name (x, x_1) -#}
+    {%- set header_line = run_query(
+        "select l from read_csv('" ~ raw_path ~ "', header = false, auto_detect = false, "
+        ~ "columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', escape = '') limit 1"
+        ).columns[0].values()[0] -%}
     {#- every line must have the header's number of fields (a truncated last line is a
         partial write); read line by line, before the CSV reader guesses anything, counting
         commas outside double-quoted fields -#}
@@ -69,10 +74,7 @@
             ~ "over () as line, regexp_replace(l, '\"[^\"]*\"', '', 'g') as u from read_csv('" ~ raw_path ~ "', header = false, "
             ~ "auto_detect = false, columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', "
             ~ "escape = '')) where line = " ~ bad_line).columns[0].values()[0] -%}
-        {%- set header = run_query(
-            "select l from read_csv('" ~ raw_path ~ "', header = false, auto_detect = false, "
-            ~ "columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', escape = '') limit 1"
-            ).columns[0].values()[0].split(',') -%}
+        {%- set header = header_line.split(',') -%}
         {%- set first_missing = header[bad] if bad < header | length else header[-1] -%}
         {{ exceptions.raise_compiler_error(
             raw_path ~ ", column " ~ first_missing ~ ", line " ~ bad_line ~ ": the line has "
@@ -83,11 +85,6 @@
         {{ exceptions.raise_compiler_error(raw_path ~ ": the file has a header but no data "
             ~ "rows [rule: data_rows_present]") }}
     {%- endif -%}
-    {#- the header as written: the CSV reader renames a repeated name (x, x_1) -#}
-    {%- set header_line = run_query(
-        "select l from read_csv('" ~ raw_path ~ "', header = false, auto_detect = false, "
-        ~ "columns = {'l': 'VARCHAR'}, delim = chr(31), quote = '', escape = '') limit 1"
-        ).columns[0].values()[0] -%}
     {%- set header_names = [] -%}
     {%- for name in header_line.lstrip('\ufeff').rstrip('\r').split(',') -%}
         {%- do header_names.append(name.strip().strip('"')) -%}
