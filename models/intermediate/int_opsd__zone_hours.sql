@@ -1,16 +1,22 @@
--- One row per bidding zone and UTC hour on the complete spine, with every hourly
--- series as a typed column (the list lives in macro opsd_hourly_series) and the
--- weather of the zone's country. For each series, is_<series>_missing is true when
--- the zone publishes that series and this hour lies within its published range but
--- the raw cell was empty; hours before a series starts or after its last published
--- value (the live feed's last day has load forecasts only) are null, not missing.
--- Incremental runs rebuild the hours from the look-back on; a flag of an hour before the
--- look-back whose series resumes only later is corrected by a --full-refresh.
+-- One row per bidding zone and UTC hour on the complete spine, with every
+-- hourly series as a typed column (the list lives in macro opsd_hourly_series)
+-- and the weather of the zone's country. For each series, is_<series>_missing
+-- is true when the zone publishes that series and this hour lies within its
+-- published range but the raw cell was empty; hours before a series starts or
+-- after its last published value (the live feed's last day has load forecasts
+-- only) are null, not missing. Incremental runs rebuild the hours from the
+-- look-back on; a flag of an hour before the look-back whose series resumes
+-- only later is corrected by a --full-refresh.
 {{ config(unique_key='ts_utc') }}
 {%- set since = incremental_since('ts_utc') %}
 {%- set series = opsd_hourly_series() %}
-{%- set ts_series = series | selectattr('source', 'equalto', 'time_series') | list %}
-{%- set weather_series = series | selectattr('source', 'equalto', 'weather') | list %}
+{%- set ts_series = series
+    | selectattr('source', 'equalto', 'time_series') | list %}
+{%- set weather_series = series
+    | selectattr('source', 'equalto', 'weather') | list %}
+{%- set ts_variables = ts_series | map(attribute='variable') | list %}
+{%- set weather_variables = weather_series
+    | map(attribute='variable') | list %}
 
 with
 
@@ -26,14 +32,14 @@ spine as (
 zone_values as (
 
     select
-        zone,
-        ts_utc,
         {%- for s in ts_series %}
-        max(value) filter (where variable = '{{ s.variable }}') as {{ s.column }}
-            {{- "," if not loop.last }}
+        max(value) filter (where variable = '{{ s.variable }}')
+            as {{ s.column }},
         {%- endfor %}
+        zone,
+        ts_utc
     from {{ ref('stg_opsd__time_series') }}
-    where variable in ('{{ ts_series | map(attribute="variable") | join("', '") }}')
+    where variable in ({{ sql_strings(ts_variables) }})
     {%- if since %}
         and ts_utc >= timestamp '{{ since }}'
     {%- endif %}
@@ -44,12 +50,13 @@ zone_values as (
 zone_series_ranges as (
 
     select
-        zone,
         {%- for s in ts_series %}
-        min(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_first_ts,
-        max(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_last_ts
-            {{- "," if not loop.last }}
+        min(ts_utc) filter (where variable = '{{ s.variable }}')
+            as {{ s.column }}_first_ts,
+        max(ts_utc) filter (where variable = '{{ s.variable }}')
+            as {{ s.column }}_last_ts,
         {%- endfor %}
+        zone
     from {{ ref('stg_opsd__time_series') }}
     group by zone
 
@@ -58,14 +65,14 @@ zone_series_ranges as (
 country_values as (
 
     select
-        country,
-        ts_utc,
         {%- for s in weather_series %}
-        max(value) filter (where variable = '{{ s.variable }}') as {{ s.column }}
-            {{- "," if not loop.last }}
+        max(value) filter (where variable = '{{ s.variable }}')
+            as {{ s.column }},
         {%- endfor %}
+        country,
+        ts_utc
     from {{ ref('stg_opsd__weather') }}
-    where variable in ('{{ weather_series | map(attribute="variable") | join("', '") }}')
+    where variable in ({{ sql_strings(weather_variables) }})
     {%- if since %}
         and ts_utc >= timestamp '{{ since }}'
     {%- endif %}
@@ -76,12 +83,13 @@ country_values as (
 country_series_ranges as (
 
     select
-        country,
         {%- for s in weather_series %}
-        min(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_first_ts,
-        max(ts_utc) filter (where variable = '{{ s.variable }}') as {{ s.column }}_last_ts
-            {{- "," if not loop.last }}
+        min(ts_utc) filter (where variable = '{{ s.variable }}')
+            as {{ s.column }}_first_ts,
+        max(ts_utc) filter (where variable = '{{ s.variable }}')
+            as {{ s.column }}_last_ts,
         {%- endfor %}
+        country
     from {{ ref('stg_opsd__weather') }}
     group by country
 
@@ -108,20 +116,31 @@ joined as (
         {%- for s in ts_series %}
         coalesce(
             zone_values.{{ s.column }} is null
-            and spine.ts_utc between zone_series_ranges.{{ s.column }}_first_ts
-                and zone_series_ranges.{{ s.column }}_last_ts,
+            and spine.ts_utc
+            between zone_series_ranges.{{ s.column }}_first_ts
+            and zone_series_ranges.{{ s.column }}_last_ts,
             false
         ) as is_{{ s.name }}_missing,
         {%- endfor %}
-        {%- for s in weather_series %}
+        {%- for s in weather_series[:-1] %}
         coalesce(
             country_values.{{ s.column }} is null
-            and spine.ts_utc between country_series_ranges.{{ s.column }}_first_ts
-                and country_series_ranges.{{ s.column }}_last_ts,
+            and spine.ts_utc
+            between country_series_ranges.{{ s.column }}_first_ts
+            and country_series_ranges.{{ s.column }}_last_ts,
+            false
+        ) as is_{{ s.name }}_missing,
+        {%- endfor %}
+        {#- The last flag is outside the loop: a loop that ends the select list
+            confuses sqlfluff's indent rule. #}
+        {%- set s = weather_series | last %}
+        coalesce(
+            country_values.{{ s.column }} is null
+            and spine.ts_utc
+            between country_series_ranges.{{ s.column }}_first_ts
+            and country_series_ranges.{{ s.column }}_last_ts,
             false
         ) as is_{{ s.name }}_missing
-            {{- "," if not loop.last }}
-        {%- endfor %}
 
     from spine
     left join zone_values

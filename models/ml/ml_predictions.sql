@@ -1,6 +1,7 @@
--- Every task's champion and challenger predictions in one layout (task, role, entity,
--- target_ts_utc, score, ...): what promotions and monitoring read. Each task adds its two
--- scores tables (ml_<models>_scores, ml_<models>_shadow_scores) through var ml_tasks.
+-- Every task's champion and challenger predictions in one layout (task, role,
+-- entity, target_ts_utc, score, ...): what promotions and monitoring read. Each
+-- task adds its two scores tables (ml_<models>_scores,
+-- ml_<models>_shadow_scores) through var ml_tasks.
 {{ config(materialized='view') }}
 {%- set tasks = var('ml_tasks') %}
 

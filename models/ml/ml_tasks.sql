@@ -1,7 +1,8 @@
--- The tasks of var ml_tasks, one row each: kind, mart, the mart's relation and the models
--- that serve it. The shared Python models (training, promotions) read each task's mart
--- through mart_relation; the refs below make them run after every mart and its
--- expectations (each mart has a dq_<mart> model running its suite).
+-- The tasks of var ml_tasks, one row each: kind, mart, the mart's relation and
+-- the models that serve it. The shared Python models (training, promotions)
+-- read each task's mart through mart_relation; the refs below make them run
+-- after every mart and its expectations (each mart has a dq_<mart> model
+-- running its suite).
 {{ config(materialized='view') }}
 {%- set tasks = var('ml_tasks') %}
 {%- if not tasks %}
@@ -9,7 +10,8 @@
 {%- endif %}
 
 {%- for name, task in tasks.items() %}
--- after the mart's expectations (its dq_ model) passed: {{ ref('dq_' ~ task['mart']) }}
+-- after the mart's expectations (its dq_ model) passed:
+-- {{ ref('dq_' ~ task['mart']) }}
 select
     cast('{{ name }}' as varchar) as task,
     cast('{{ task["kind"] }}' as varchar) as kind,
@@ -17,8 +19,9 @@ select
     cast('{{ ref(task["mart"]) }}' as varchar) as mart_relation,
     cast('{{ task["models"] }}' as varchar) as models,
     cast('{{ task["score_column"] }}' as varchar) as score_column,
-    cast({{ 'false' if task.get('enabled', true) in [false, 'false'] else 'true' }} as boolean)
-        as enabled,
-    cast('{{ tojson(task, sort_keys=true) | replace("'", "''") }}' as varchar) as config_json
+    cast({{ 'false' if task.get('enabled', true) in [false, 'false']
+        else 'true' }} as boolean) as enabled,
+    cast({{ sql_strings([tojson(task, sort_keys=true)]) }} as varchar)
+        as config_json
 {{ 'union all' if not loop.last }}
 {%- endfor %}

@@ -1,13 +1,14 @@
--- Population Stability Index per task, model, entity, kind (feature or prediction), feature and
--- day: the rows scored in a trailing window ending that day against the model's reference
--- bins (mon_drift_reference), empty bins counted as var drift.epsilon. The window is
--- var drift.window_days for hourly values and the score, var drift.origin_window_days for
--- features with one value per forecast origin (one observation a day).
--- PSI of a sample of n rows from the reference itself is about (k - 1)(1/n + 1/m) (k bins,
--- m reference rows): noise_floor. Where it exceeds var drift.max_noise_floor the window is
--- too small to tell drift from chance and severity is 'insufficient'; otherwise ok, warn
--- or alert by var drift.warn and drift.alert. Read through mon_feature_drift_psi and
--- mon_prediction_drift.
+-- Population Stability Index per task, model, entity, kind (feature or
+-- prediction), feature and day: the rows scored in a trailing window ending
+-- that day against the model's reference bins (mon_drift_reference), empty
+-- bins counted as var drift.epsilon. The window is var drift.window_days for
+-- hourly values and the score, var drift.origin_window_days for features with
+-- one value per forecast origin (one observation a day).
+-- PSI of a sample of n rows from the reference itself is about
+-- (k - 1)(1/n + 1/m) (k bins, m reference rows): noise_floor. Where it exceeds
+-- var drift.max_noise_floor the window is too small to tell drift from chance
+-- and severity is 'insufficient'; otherwise ok, warn or alert by var drift.warn
+-- and drift.alert. Read through mon_feature_drift_psi and mon_prediction_drift.
 {{ config(materialized='table') }}
 {%- set drift = var('drift') %}
 
@@ -21,14 +22,27 @@ counts as (
 
 reference as (
 
-    select model_version, entity, kind, feature, bin, expected_share, reference_rows
+    select
+        model_version,
+        entity,
+        kind,
+        feature,
+        bin,
+        expected_share,
+        reference_rows
     from {{ ref('mon_drift_reference') }}
 
 ),
 
 days as (
 
-    select distinct task, model_version, entity, kind, feature, grain,
+    select distinct
+        task,
+        model_version,
+        entity,
+        kind,
+        feature,
+        grain,
         scored_date as drift_date
     from counts
 
@@ -52,18 +66,34 @@ windowed as (
         and days.entity = counts.entity
         and days.kind = counts.kind
         and days.feature = counts.feature
-        and counts.scored_date <= days.drift_date
+        -- kept as a range on scored_date (ST09 would flip the first bound)
+        and counts.scored_date <= days.drift_date  -- noqa: ST09
         and counts.scored_date > days.drift_date - case days.grain
             when 'origin' then {{ drift['origin_window_days'] }}
-            else {{ drift['window_days'] }} end
-    group by days.task, days.model_version, days.entity, days.kind, days.feature, days.grain,
-        days.drift_date, counts.bin
+            else {{ drift['window_days'] }}
+        end
+    group by
+        days.task,
+        days.model_version,
+        days.entity,
+        days.kind,
+        days.feature,
+        days.grain,
+        days.drift_date,
+        counts.bin
 
 ),
 
 totals as (
 
-    select task, model_version, entity, kind, feature, grain, drift_date,
+    select
+        task,
+        model_version,
+        entity,
+        kind,
+        feature,
+        grain,
+        drift_date,
         sum(rows_in_bin) as window_rows
     from windowed
     group by task, model_version, entity, kind, feature, grain, drift_date
@@ -114,10 +144,12 @@ psi as (
         max(window_rows) as window_rows,
         count(*) as bins,
         (count(*) filter (where expected_share > 0) - 1)
-            * (1.0 / max(window_rows) + 1.0 / max(reference_rows)) as noise_floor,
+        * (1.0 / max(window_rows) + 1.0 / max(reference_rows)) as noise_floor,
         -- summed in bin order: a fixed order makes reruns bitwise identical
-        sum({{ psi_term('actual_share', 'expected_share', drift['epsilon']) }} order by bin)
-            as psi
+        sum(
+            {{ psi_term('actual_share', 'expected_share', drift['epsilon']) }}
+            order by bin
+        ) as psi
     from shares
     group by task, model_version, entity, kind, feature, grain, drift_date
 

@@ -1,8 +1,9 @@
--- Values outside a model's training range, which scoring accepts and counts (a new extreme
--- is news, not an error): per task, model, entity, feature and day, the rows scored with
--- that feature beyond the model's training minimum or maximum, beside the rows the model
--- scored that day. Read it beside mon_feature_drift_psi: a feature drifting into new
--- territory shows here first.
+-- Values outside a model's training range, which scoring accepts and counts (a
+-- new extreme is news, not an error): per task, model, entity, feature and day,
+-- the rows scored with that feature beyond the model's training minimum or
+-- maximum, beside the rows the model scored that day. Read it beside
+-- mon_feature_drift_psi: a feature drifting into new territory shows here
+-- first.
 {{ config(materialized='table') }}
 
 with
@@ -21,7 +22,12 @@ scored as (
 
 daily as (
 
-    select task, model_version, entity, scored_date, count(*) as rows_scored
+    select
+        task,
+        model_version,
+        entity,
+        scored_date,
+        count(*) as rows_scored
     from scored
     group by task, model_version, entity, scored_date
 
@@ -55,4 +61,9 @@ inner join daily
     and beyond.model_version = daily.model_version
     and beyond.entity = daily.entity
     and beyond.scored_date = daily.scored_date
-group by beyond.task, beyond.model_version, beyond.entity, beyond.feature, beyond.scored_date
+group by
+    beyond.task,
+    beyond.model_version,
+    beyond.entity,
+    beyond.feature,
+    beyond.scored_date

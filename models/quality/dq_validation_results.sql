@@ -1,9 +1,11 @@
--- Every Great Expectations validation run inside `dbt build`: one row per suite,
--- expectation and run (append-only history of the dq_* models). A run whose rows, suite and
--- parameters match the previous passing run appends nothing.
+-- Every Great Expectations validation run inside `dbt build`: one row per
+-- suite, expectation and run (append-only history of the dq_* models). A run
+-- whose rows, suite and parameters match the previous passing run appends
+-- nothing.
 {{ config(materialized='view') }}
 
-{%- set suites = ['stg_opsd__time_series', 'int_opsd__zone_hours', 'fct_spike_features'] %}
+{%- set suites = ['stg_opsd__time_series', 'int_opsd__zone_hours',
+    'fct_spike_features'] %}
 {%- for suite in suites %}
 select
     cast(dbt_invocation_id as varchar) as dbt_invocation_id,

@@ -1,8 +1,10 @@
--- DAM ancillary-service market clearing prices for capacity, one row per service and
--- delivery hour (REGDN, REGUP, RRS, NSPIN, and ECRS from 2023-06-10), stamped with the
--- hour's exact UTC start. Raw lines come from the files of this run
--- ({{ source('ercot', 'dam_as') }}); errors name file, column, line and rule.
-{{ config(post_hook="{{ ercot_unique_intervals_hook('ancillary_service', 'Hour Ending', 60) }}") }}
+-- DAM ancillary-service market clearing prices for capacity, one row per
+-- service and delivery hour (REGDN, REGUP, RRS, NSPIN, and ECRS from
+-- 2023-06-10), stamped with the hour's exact UTC start. Raw lines come from the
+-- files of this run ({{ source('ercot', 'dam_as') }}); errors name file,
+-- column, line and rule.
+{{ config(post_hook="{{ ercot_unique_intervals_hook(
+    'ancillary_service', 'Hour Ending', 60) }}") }}
 
 with
 

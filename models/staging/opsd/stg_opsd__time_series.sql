@@ -1,7 +1,7 @@
--- One row per region, variable and UTC hour for every non-empty value cell of the
--- OPSD 60-minute single-index file. Rename, cast and convert to UTC only: the raw
--- file is read by header name as text, and a bad timestamp or number aborts the
--- build with the file, column, line and rule in the message.
+-- One row per region, variable and UTC hour for every non-empty value cell of
+-- the OPSD 60-minute single-index file. Rename, cast and convert to UTC only:
+-- the raw file is read by header name as text, and a bad timestamp or number
+-- aborts the build with the file, column, line and rule in the message.
 {{ config(unique_key='ts_utc') }}
 {%- set since = incremental_since('ts_utc') %}
 {%- set raw_path = raw_source_path('opsd', 'time_series_60min_singleindex') %}
@@ -18,7 +18,8 @@ with
 source as (
 
     select
-        -- file order: DuckDB keeps a CSV scan's rows in file order (preserve_insertion_order)
+        -- file order: DuckDB keeps a CSV scan's rows in file order
+        -- (preserve_insertion_order)
         row_number() over () + 1 as source_line,
         *
     from {{ source('opsd', 'time_series_60min_singleindex') }}
@@ -39,8 +40,7 @@ timestamped as (
 
 local_time_checked as (
 
-    select
-        * exclude (cet_cest_timestamp)
+    select * exclude (cet_cest_timestamp)
     from timestamped
     where {{ check_local_timestamp_or_fail(
         'cet_cest_timestamp', 'ts_utc', 'source_file', 'source_line') }}

@@ -1,7 +1,7 @@
--- One row per country, weather variable and UTC hour for every non-empty cell of
--- the OPSD weather_data file (temperature in °C, radiation in W/m²). Rename, cast
--- and convert to UTC only; bad timestamps or numbers abort with file, column,
--- line and rule.
+-- One row per country, weather variable and UTC hour for every non-empty cell
+-- of the OPSD weather_data file (temperature in °C, radiation in W/m²). Rename,
+-- cast and convert to UTC only; bad timestamps or numbers abort with file,
+-- column, line and rule.
 {{ config(unique_key='ts_utc') }}
 {%- set since = incremental_since('ts_utc') %}
 {%- set raw_path = raw_source_path('opsd', 'weather_data') %}
@@ -18,7 +18,8 @@ with
 source as (
 
     select
-        -- file order: DuckDB keeps a CSV scan's rows in file order (preserve_insertion_order)
+        -- file order: DuckDB keeps a CSV scan's rows in file order
+        -- (preserve_insertion_order)
         row_number() over () + 1 as source_line,
         *
     from {{ source('opsd', 'weather_data') }}
